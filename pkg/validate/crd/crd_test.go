@@ -1,0 +1,108 @@
+package crd
+
+import (
+	"os"
+	"regexp"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+func decode(t *testing.T, doc string) map[string]any {
+	t.Helper()
+	var obj map[string]any
+	if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		doc  string
+		want []Error
+	}{
+		{
+			name: "valid route with prefix rewrite",
+			doc: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api, namespace: synergychat}
+spec:
+  parentRefs: [{name: app-gateway, namespace: gateway-infra}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /api}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+    backendRefs: [{name: api-service, port: 80}]
+`,
+		},
+		{
+			name: "rewrite prefix with an exact match (CEL rule)",
+			doc: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: api}
+spec:
+  rules:
+  - matches: [{path: {type: Exact, value: /api}}]
+    filters:
+    - type: URLRewrite
+      urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}
+    backendRefs: [{name: api-service, port: 80}]
+`,
+			want: []Error{{Field: "spec.rules[0]", Message: "Invalid value: When using URLRewrite filter with path.replacePrefixMatch, exactly one PathPrefix match must be specified"}},
+		},
+		{
+			name: "service backend without port (CEL rule)",
+			doc: `apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web}
+spec:
+  rules:
+  - backendRefs: [{name: web-service}]
+`,
+			want: []Error{{Field: "spec.rules[0].backendRefs[0]", Message: "Invalid value: Must have port for Service reference"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Validate(decode(t, tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.want) {
+				t.Fatalf("got %d errors %q, want %q", len(got), got, tt.want)
+			}
+			for i := range got {
+				if got[i] != tt.want[i] {
+					t.Errorf("error %d = %q, want %q", i, got[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestUnknownKind(t *testing.T) {
+	_, err := Validate(map[string]any{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "TCPRoute"})
+	want := "no CustomResourceDefinition for gateway.networking.k8s.io/v1 TCPRoute in " + Version()
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+}
+
+// The embedded CRDs must come from the gateway-api version go.mod requires;
+// after upgrading the module, run go generate ./pkg/validate/crd.
+func TestCRDsMatchGoMod(t *testing.T) {
+	gomod, err := os.ReadFile("../../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^\s*sigs\.k8s\.io/gateway-api (\S+)`).FindSubmatch(gomod)
+	if m == nil {
+		t.Fatal("go.mod does not require sigs.k8s.io/gateway-api")
+	}
+	if want := "sigs.k8s.io/gateway-api " + string(m[1]); Version() != want {
+		t.Fatalf("embedded CRDs are from %q, go.mod requires %q: run go generate ./pkg/validate/crd", Version(), want)
+	}
+}
