@@ -69,9 +69,9 @@ type Change struct {
 
 	order  int // sort key within the section
 	rank   int
-	lines  int    // line count of an added or removed text file
-	before any    // old value, for the summary
-	after  any    // new value, for the summary
+	lines  int // line count of an added or removed text file
+	before any // old value, for the summary
+	after  any // new value, for the summary
 }
 
 // Result is the comparison of two sides.

@@ -13,6 +13,22 @@ func summarize(r *Result) []string {
 	var s []string
 	add := func(format string, args ...any) { s = append(s, fmt.Sprintf(format, args...)) }
 
+	// A change of platform comes first: everything else follows from it.
+	count := func(op, typ string) (n int) {
+		for _, c := range r.Changes {
+			if c.Op == op && c.Type == typ && !(typ == TypeCompose && c.Kind == "project") {
+				n++
+			}
+		}
+		return n
+	}
+	if rc, ak := count(OpRemoved, TypeCompose), count(OpAdded, TypeKubernetes); rc > 0 && ak > 0 && count(OpAdded, TypeCompose)+count(OpChanged, TypeCompose) == 0 && count(OpChanged, TypeKubernetes)+count(OpRemoved, TypeKubernetes) == 0 {
+		add("Moved from Docker Compose (%s) to Kubernetes (%s).", plural(rc, "compose resource"), plural(ak, "object"))
+	}
+	if rk, ac := count(OpRemoved, TypeKubernetes), count(OpAdded, TypeCompose); rk > 0 && ac > 0 && count(OpAdded, TypeKubernetes)+count(OpChanged, TypeKubernetes) == 0 && count(OpChanged, TypeCompose)+count(OpRemoved, TypeCompose) == 0 {
+		add("Moved from Kubernetes (%s) to Docker Compose (%s).", plural(rk, "object"), plural(ac, "compose resource"))
+	}
+
 	// Namespaces, and objects that moved between namespaces.
 	for _, op := range []string{OpAdded, OpRemoved} {
 		if names := namesOf(r.Changes, op, "Namespace"); len(names) > 0 {
@@ -114,7 +130,9 @@ func summarize(r *Result) []string {
 				if _, seen := names[what]; !seen {
 					whats = append(whats, what)
 				}
-				names[what] = append(names[what], containerName(f.Path))
+				if n := containerName(f.Path); !slices.Contains(names[what], n) {
+					names[what] = append(names[what], n)
+				}
 			}
 		}
 		for _, what := range whats {
@@ -359,9 +377,28 @@ func composeFieldSentence(service string, f Field) string {
 	return "Service " + service + " " + what + "."
 }
 
+// listText lists compose ports, networks or hosts in their short form:
+// "8082:8080" for a long-form port, the names of a networks map.
 func listText(v any) string {
-	items := scalars(v)
-	if len(items) == 0 {
+	var items []string
+	switch x := v.(type) {
+	case map[string]any:
+		items = sortedKeys(x)
+	case []any:
+		for _, e := range x {
+			target := str(lookup(e, "target"))
+			switch {
+			case target != "" && str(lookup(e, "published")) != "":
+				items = append(items, str(lookup(e, "published"))+":"+target)
+			case target != "":
+				items = append(items, target)
+			case str(e) != "":
+				items = append(items, str(e))
+			default:
+				items = append(items, flow(e))
+			}
+		}
+	default:
 		return flow(v)
 	}
 	return strings.Join(items, ", ")
@@ -375,6 +412,12 @@ func absolute(u string) bool {
 // or returns "" for fields the summary leaves to the detailed report.
 func containerFieldTitle(f Field) string {
 	_, last, _ := strings.Cut(f.Path[strings.LastIndex(f.Path, "]")+1:], ".")
+	switch {
+	case strings.HasPrefix(last, "resources.requests."):
+		return "Resource requests"
+	case strings.HasPrefix(last, "resources.limits."):
+		return "Resource limits"
+	}
 	switch last {
 	case "resources.requests":
 		return "Resource requests"
