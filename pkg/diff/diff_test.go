@@ -111,7 +111,7 @@ func TestCompareKubernetes(t *testing.T) {
 Summary
   * Namespaces added: app, infra.
   * 2 objects moved from the default namespace to namespace app.
-  * Routing by path instead of by hostname: api (api.internal -> path /api).
+  * Routing by path instead of by hostname: api (hostname api.internal -> path /api).
   * URL rewrite added: api on PathPrefix /api replaces the matched prefix with /.
   * GatewayClass removed: envoy (controller example.com/ctl).
   * Resource requests added: web.

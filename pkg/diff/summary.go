@@ -56,7 +56,11 @@ func summarize(r *Result) []string {
 		}
 		for _, f := range c.Fields {
 			if strings.HasSuffix(f.Path, "allowedRoutes.namespaces.from") || strings.HasSuffix(f.Path, "allowedRoutes") {
-				add("Gateway %s now accepts routes from %s namespaces.", c.Name, allowedFrom(c.after))
+				if from := allowedFrom(c.after); from != "" {
+					add("Gateway %s now accepts routes from %s namespaces.", c.Name, from)
+				} else {
+					add("Gateway %s now accepts routes only from its own namespace (the default).", c.Name)
+				}
 				break
 			}
 		}
@@ -68,9 +72,9 @@ func summarize(r *Result) []string {
 		hFrom, hTo := scalars(lookup(c.before, "spec", "hostnames")), scalars(lookup(c.after, "spec", "hostnames"))
 		switch {
 		case len(hFrom) > 0 && len(hTo) == 0:
-			byPath = append(byPath, fmt.Sprintf("%s (%s -> %s)", c.Name, strings.Join(hFrom, ", "), strings.Join(routePaths(c.after), ", ")))
+			byPath = append(byPath, fmt.Sprintf("%s (hostname %s -> %s)", c.Name, strings.Join(hFrom, ", "), strings.Join(routePaths(c.after), ", ")))
 		case len(hFrom) == 0 && len(hTo) > 0:
-			byHost = append(byHost, fmt.Sprintf("%s (%s -> %s)", c.Name, strings.Join(routePaths(c.before), ", "), strings.Join(hTo, ", ")))
+			byHost = append(byHost, fmt.Sprintf("%s (%s -> hostname %s)", c.Name, strings.Join(routePaths(c.before), ", "), strings.Join(hTo, ", ")))
 		}
 	}
 	if len(byPath) > 0 {
@@ -250,9 +254,6 @@ func allowedFrom(gw any) string {
 		if f := str(lookup(l, "allowedRoutes", "namespaces", "from")); f != "" && !slices.Contains(froms, f) {
 			froms = append(froms, f)
 		}
-	}
-	if len(froms) == 0 {
-		return "the same (default)"
 	}
 	return strings.Join(froms, ", ")
 }
