@@ -28,13 +28,13 @@ func DefaultSpec() []byte { return bytes.Clone(defaultSpec) }
 // Default returns the built-in SynergyChat model.
 func Default() (*Model, error) { return Decode(DefaultSpecName, defaultSpec) }
 
-// Load reads and decodes the spec file at path.
-func Load(path string) (*Model, error) {
+// Load reads and decodes the spec file at path, applying ov.
+func Load(path string, ov Overrides) (*Model, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("reading app spec: %w", err)
 	}
-	return Decode(path, data)
+	return DecodeWith(path, data, ov)
 }
 
 // Problem is one thing wrong with a spec, at a field path such as
@@ -76,6 +76,11 @@ func (e *SpecError) Error() string {
 // Decode strictly decodes one App spec document named name (a file name,
 // for messages) into a validated Model. Every problem is reported at once.
 func Decode(name string, data []byte) (*Model, error) {
+	return DecodeWith(name, data, Overrides{})
+}
+
+// DecodeWith is Decode with command-line overrides applied before validation.
+func DecodeWith(name string, data []byte, ov Overrides) (*Model, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -103,6 +108,9 @@ func Decode(name string, data []byte) (*Model, error) {
 	var app App
 	if err := root.Decode(&app); err != nil {
 		return nil, &SpecError{File: name, Problems: []Problem{{Message: yamlMessage(err)}}}
+	}
+	if problems := ov.apply(&app); len(problems) > 0 {
+		return nil, &SpecError{File: "command line", Problems: problems}
 	}
 	m, problems := app.model()
 	if len(problems) > 0 {

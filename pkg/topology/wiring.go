@@ -143,3 +143,18 @@ func hostURL(scheme, host string, port, defaultPort int) string {
 
 // KubeServiceName is the Kubernetes Service fronting a service.
 func KubeServiceName(service string) string { return service + "-service" }
+
+// Key is a unique name for u in w: its Name, or "service.NAME" where more
+// than one service sets an env var of that name.
+func (w Wiring) Key(u WiredURL) string {
+	n := 0
+	for _, o := range w.URLs {
+		if o.Name == u.Name {
+			n++
+		}
+	}
+	if n > 1 && u.Service != "" {
+		return u.Service + "." + u.Name
+	}
+	return u.Name
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// streams are the command's standard streams; tests pass their own buffers.
+type streams struct {
+	In  io.Reader
+	Out io.Writer
+	Err io.Writer
+}
+
+// Exit codes shared by every command.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and found a difference or a problem
+	exitUsage   = 2 // bad usage or bad input; nothing was written
+)
+
+// exitError carries an exit code other than exitUsage up to run.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode wraps err so that run exits with code. A nil err stays nil.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+// silentExit ends the command with code and no message (the command has
+// already printed what it found, as diff(1) does).
+func silentExit(code int) error { return &exitError{code: code} }
+
+func newRootCmd(s streams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "synctl",
+		Short: "Render one application model into docker, compose+nginx, Minikube and GKE deployments",
+		Long: `synctl turns one typed model of a multi-service web application into working
+deployments. Each target differs in how three URLs are wired:
+
+  CHAT_URL          how the browser reaches the frontend
+  API_URL           set on the frontend, resolved by the browser
+  CRAWLER_BASE_URL  how the api reaches the internal crawler
+
+Targets: docker, docker-network, nginx, minikube, gke.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(s.In)
+	root.SetOut(s.Out)
+	root.SetErr(s.Err)
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
+	})
+	root.AddCommand(
+		newRenderCmd(s),
+		newWiringCmd(s),
+		newTargetsCmd(s),
+	)
+	return root
+}
+
+// run executes the CLI with args and returns the process exit code.
+func run(args []string, s streams) int {
+	root := newRootCmd(s)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	code := exitUsage
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code
+		}
+	}
+	fmt.Fprintf(s.Err, "synctl: %v\n", err)
+	return code
+}
