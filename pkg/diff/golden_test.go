@@ -83,3 +83,33 @@ func golden(t *testing.T, name string, got []byte) {
 			path, diff.Unified(path, "got", string(want), string(got), 3))
 	}
 }
+
+func BenchmarkCompareMinikubeToGKE(b *testing.B) {
+	m, err := topology.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	from, _ := diff.TargetSide(m, topology.Minikube)
+	to, _ := diff.TargetSide(m, topology.GKE)
+	for b.Loop() {
+		if _, err := diff.Compare(from, to); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnified diffs a 2000-line file with 20 scattered edits.
+func BenchmarkUnified(b *testing.B) {
+	var old, new bytes.Buffer
+	for i := range 2000 {
+		line := "line " + string(rune('a'+i%26)) + " " + filepath.Join("x", string(rune('a'+i%7))) + "\n"
+		old.WriteString(line)
+		if i%100 == 50 {
+			line = "edited\n"
+		}
+		new.WriteString(line)
+	}
+	for b.Loop() {
+		diff.Unified("a", "b", old.String(), new.String(), 3)
+	}
+}
