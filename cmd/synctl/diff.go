@@ -27,9 +27,10 @@ func newDiffCmd(s streams) *cobra.Command {
 		Short: "Explain what changes between two targets, or between a target and a rendered directory",
 		Long: `Compare two deployment bundles: two targets of the app, a target and a
 directory written by 'synctl render --out', or two directories. A value of
---from/--to that names a target (` + topology.TargetNames() + `) is rendered now; anything
-else, or a value containing "/" (./gke for a folder named like a target), is
-read as a directory.
+--from/--to that names a target is rendered now:
+  ` + topology.TargetNames() + `
+anything else, or a value containing "/" (./gke for a folder named like a
+target), is read as a directory.
 
 The report puts the most meaningful change first:
   Summary   one sentence per kind of change (namespaces, gateway class,
