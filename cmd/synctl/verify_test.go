@@ -89,4 +89,3 @@ func TestVerifyCmd(t *testing.T) {
 		})
 	}
 }
-
