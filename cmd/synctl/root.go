@@ -72,6 +72,7 @@ Targets: docker, docker-network, nginx, minikube, gke.`,
 		newRenderCmd(s),
 		newWiringCmd(s),
 		newTargetsCmd(s),
+		newVerifyCmd(s),
 	)
 	return root
 }
