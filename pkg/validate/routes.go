@@ -1,0 +1,217 @@
+package validate
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+)
+
+// routedRule is one HTTPRoute rule attached to an existing Gateway.
+type routedRule struct {
+	route     *object
+	gateway   *object
+	hostnames []string
+	matchType gatewayv1.PathMatchType
+	path      string
+	rewrite   bool // URLRewrite ReplacePrefixMatch strips the matched prefix
+	backends  []*object
+}
+
+func (c *cluster) routedRules() []routedRule {
+	var out []routedRule
+	for _, o := range c.list("HTTPRoute", "") {
+		r := o.obj.(*gatewayv1.HTTPRoute)
+		var hosts []string
+		for _, h := range r.Spec.Hostnames {
+			hosts = append(hosts, string(h))
+		}
+		for _, ref := range r.Spec.ParentRefs {
+			g, _ := c.parentGateway(o, ref)
+			if g == nil {
+				continue
+			}
+			for _, rule := range r.Spec.Rules {
+				rr := routedRule{route: o, gateway: g, hostnames: hosts}
+				for _, f := range rule.Filters {
+					if f.Type == gatewayv1.HTTPRouteFilterURLRewrite && f.URLRewrite != nil && f.URLRewrite.Path != nil &&
+						f.URLRewrite.Path.Type == gatewayv1.PrefixMatchHTTPPathModifier {
+						rr.rewrite = true
+					}
+				}
+				for _, b := range rule.BackendRefs {
+					if b.Kind != nil && *b.Kind != "Service" {
+						continue
+					}
+					ns := o.ns()
+					if b.Namespace != nil {
+						ns = string(*b.Namespace)
+					}
+					if s := c.get("Service", ns, string(b.Name)); s != nil {
+						rr.backends = append(rr.backends, s)
+					}
+				}
+				matches := rule.Matches
+				if len(matches) == 0 {
+					matches = []gatewayv1.HTTPRouteMatch{{}}
+				}
+				for _, m := range matches {
+					x := rr
+					x.matchType, x.path = gatewayv1.PathMatchPathPrefix, "/"
+					if m.Path != nil {
+						if m.Path.Type != nil {
+							x.matchType = *m.Path.Type
+						}
+						if m.Path.Value != nil {
+							x.path = *m.Path.Value
+						}
+					}
+					out = append(out, x)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// matchLen returns how much of path the rule matches (-1: no match).
+func (r *routedRule) matchLen(path string) int {
+	switch r.matchType {
+	case gatewayv1.PathMatchExact:
+		if path == r.path {
+			return len(r.path) + 1 // exact beats any prefix
+		}
+	case gatewayv1.PathMatchPathPrefix:
+		p := strings.TrimSuffix(r.path, "/")
+		if p == "" || path == p || strings.HasPrefix(path, p+"/") {
+			return len(p)
+		}
+	}
+	return -1
+}
+
+func (c *cluster) checkBrowserURL(o *object, value string, report func(string, ...any)) {
+	if value == "" {
+		report("empty: the page loads but the browser cannot reach the api; set it to the api's public URL or a same-origin path such as /api")
+		return
+	}
+	rules := c.routedRules()
+	u, err := url.Parse(value)
+	if err != nil {
+		report("not a URL: %v", err)
+		return
+	}
+	if u.IsAbs() {
+		host := u.Hostname()
+		var routed []string
+		anyHost := false
+		for _, r := range rules {
+			if len(r.hostnames) == 0 {
+				anyHost = true
+			}
+			for _, h := range r.hostnames {
+				routed = append(routed, h)
+				if hostMatches(h, host) {
+					return
+				}
+			}
+		}
+		if anyHost || len(rules) == 0 {
+			return // a route without hostnames answers on any address (e.g. the load balancer's IP)
+		}
+		report("host %q is not a hostname any HTTPRoute serves (routed hostnames: %s), so the browser cannot reach the api there; use one of them", host, joinSorted(routed))
+		return
+	}
+	if !strings.HasPrefix(u.Path, "/") {
+		report("a relative API_URL must start with / (the browser resolves it against the page's URL)")
+		return
+	}
+	call := strings.TrimSuffix(u.Path, "/") + "/messages"
+	var best *routedRule
+	bestLen := -1
+	for i := range rules {
+		if n := rules[i].matchLen(call); n > bestLen {
+			best, bestLen = &rules[i], n
+		}
+	}
+	if best == nil {
+		report("relative, so the browser calls %s on the page's own origin, but no HTTPRoute routes it; add an HTTPRoute rule with PathPrefix %s to the api Service", call, strings.TrimSuffix(u.Path, "/"))
+		return
+	}
+	meta, _, _ := o.podTemplate()
+	for _, s := range best.backends {
+		sel := s.obj.(*corev1.Service).Spec.Selector
+		if meta != nil && len(sel) > 0 && labels.SelectorFromSet(sel).Matches(labels.Set(meta.Labels)) {
+			report("relative, so the browser calls %s on the page's own origin, which HTTPRoute %s (PathPrefix %s) sends back to %s, this page's own Service; add a rule with PathPrefix %s to the api Service", call, best.route.Name, best.path, s.Name, strings.TrimSuffix(u.Path, "/"))
+			return
+		}
+	}
+	if strings.TrimSuffix(best.path, "/") != "" && !best.rewrite {
+		report("relative, so the browser calls %s, which HTTPRoute %s forwards with the %s prefix still on; the api serves /messages at its root: add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /", call, best.route.resource(), best.path)
+	}
+}
+
+// checkLoadBalancerHealth checks, for every Service behind a GKE Gateway,
+// that the path GKE's load balancer health-checks is one its pods serve
+// (their readiness probe's path); otherwise the backend stays unhealthy and
+// the route answers "no healthy upstream".
+func (c *cluster) checkLoadBalancerHealth() {
+	done := map[*object]bool{}
+	for _, r := range c.routedRules() {
+		if !gkeClass(string(r.gateway.obj.(*gatewayv1.Gateway).Spec.GatewayClassName)) {
+			continue
+		}
+		for _, s := range r.backends {
+			if done[s] {
+				continue
+			}
+			done[s] = true
+			served := map[string]bool{}
+			for _, w := range c.selectedPods(s.obj.(*corev1.Service), s.ns()) {
+				_, spec, _ := w.podTemplate()
+				for _, ctr := range spec.Containers {
+					if p := ctr.ReadinessProbe; p != nil && p.HTTPGet != nil {
+						served[cmpOr(p.HTTPGet.Path, "/")] = true
+					}
+				}
+			}
+			if len(served) == 0 {
+				continue
+			}
+			var policy *object
+			for _, p := range c.list("HealthCheckPolicy", s.ns()) {
+				tr := p.obj.(*HealthCheckPolicy).Spec.TargetRef
+				if tr.Kind == "Service" && tr.Name == s.Name {
+					policy = p
+				}
+			}
+			path := "/"
+			if policy != nil {
+				var isHTTP bool
+				path, isHTTP = policy.obj.(*HealthCheckPolicy).requestPath()
+				if !isHTTP {
+					continue
+				}
+			}
+			if served[path] {
+				continue
+			}
+			want := joinSorted(sortedKeys(served))
+			if policy == nil {
+				c.add(s, "-", "behind GKE Gateway %s, whose load balancer health-checks GET / by default, but its pods report ready on %s (readinessProbe); add a HealthCheckPolicy (networking.gke.io/v1) targeting this Service with requestPath %s, or the route answers \"no healthy upstream\"", r.gateway.resource(), want, want)
+				continue
+			}
+			_, block := policy.obj.(*HealthCheckPolicy).httpBlock()
+			field := "spec.default.config"
+			if block != "" {
+				field += "." + block + ".requestPath"
+			}
+			c.add(policy, field, "the load balancer checks %s but the pods of Service %s report ready on %s (readinessProbe); set requestPath to %s", path, s.Name, want, want)
+		}
+	}
+}
+
+var _ = fmt.Sprintf

@@ -1,0 +1,259 @@
+// Package validate checks deployment files the way their real consumers
+// would, and checks that they are wired to each other: compose files load
+// with compose-go (as `docker compose config` does), nginx.conf passes
+// `nginx -t`, Kubernetes documents decode strictly into their typed structs,
+// Gateway API objects pass their CRD schema and CEL rules, and the
+// cross-references people get wrong by hand (selectors, ports, routes,
+// ConfigMaps, the three SynergyChat URLs, health-check paths) resolve.
+//
+// It works on any files, not only synctl's own: files are recognised by
+// content, and Kubernetes objects are cross-checked with the other objects in
+// the same directory (one directory is one deployment).
+package validate
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	yamlv3 "gopkg.in/yaml.v3"
+)
+
+// Problem is one thing wrong with a file.
+type Problem struct {
+	// File is the path of the file at fault, as reached from the given paths.
+	File string
+	// Resource names the object inside the file: "Deployment synergychat/synergychat-api",
+	// "service api", "nginx".
+	Resource string
+	// Field is the path of the offending field inside the resource ("-" when
+	// the whole resource is at fault).
+	Field string
+	// Message says what is wrong and what to do about it.
+	Message string
+}
+
+func (p Problem) String() string {
+	return fmt.Sprintf("%s: %s: %s: %s", p.File, p.Resource, cmp.Or(p.Field, "-"), p.Message)
+}
+
+// Skip records a check that could not run, so that it is never mistaken for a pass.
+type Skip struct {
+	File   string
+	Check  string
+	Reason string
+}
+
+func (s Skip) String() string {
+	return fmt.Sprintf("%s: skipped %s: %s", s.File, s.Check, s.Reason)
+}
+
+// Kind is what a file was recognised as.
+type Kind string
+
+const (
+	KindCompose    Kind = "compose"
+	KindNginx      Kind = "nginx"
+	KindKubernetes Kind = "kubernetes"
+)
+
+// Report is the outcome of checking a set of paths.
+type Report struct {
+	// Files lists every recognised file and its kind, sorted by path.
+	Files []CheckedFile
+	// Problems is sorted by file, resource, field and message.
+	Problems []Problem
+	// Skipped lists checks that could not run here.
+	Skipped []Skip
+}
+
+// CheckedFile is one recognised input file.
+type CheckedFile struct {
+	Path string
+	Kind Kind
+}
+
+// Options tune the checks.
+type Options struct {
+	// Nginx is the nginx binary for `nginx -t`; empty means "nginx" on $PATH.
+	Nginx string
+	// SkipNginx turns the `nginx -t` check off (it is then reported as skipped).
+	SkipNginx bool
+}
+
+// InputError is returned when a path cannot be read; no checks ran.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Paths checks the files and directories (walked recursively) named by paths.
+// The returned error is an *InputError when an input cannot be read.
+func Paths(paths []string, opts Options) (*Report, error) {
+	if len(paths) == 0 {
+		return nil, &InputError{errors.New("no paths given")}
+	}
+	var files []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, &InputError{fmt.Errorf("cannot read %s: %w", p, unwrapPathError(err))}
+		}
+		if !st.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() && path != p && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if d.Type().IsRegular() {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, &InputError{fmt.Errorf("cannot read %s: %w", p, unwrapPathError(err))}
+		}
+	}
+	slices.Sort(files)
+	files = slices.Compact(files)
+
+	r := &Report{}
+	var composeFiles, nginxFiles []string
+	kube := map[string][]kubeDoc{} // by directory
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, &InputError{fmt.Errorf("cannot read %s: %w", f, unwrapPathError(err))}
+		}
+		kind, docs, probs := classify(f, data)
+		r.Problems = append(r.Problems, probs...)
+		if kind == "" {
+			continue
+		}
+		r.Files = append(r.Files, CheckedFile{Path: f, Kind: kind})
+		switch kind {
+		case KindCompose:
+			composeFiles = append(composeFiles, f)
+		case KindNginx:
+			nginxFiles = append(nginxFiles, f)
+		case KindKubernetes:
+			dir := filepath.Dir(f)
+			kube[dir] = append(kube[dir], docs...)
+		}
+	}
+
+	nginxChecked := map[string]bool{}
+	for _, f := range composeFiles {
+		probs, skips, confs := checkCompose(f, opts)
+		r.Problems = append(r.Problems, probs...)
+		r.Skipped = append(r.Skipped, skips...)
+		for _, c := range confs {
+			nginxChecked[c] = true
+		}
+	}
+	for _, f := range nginxFiles {
+		abs, _ := filepath.Abs(f)
+		if nginxChecked[abs] {
+			continue // already run as the compose service that mounts it sees it
+		}
+		probs, skips := checkNginxStandalone(f, opts)
+		r.Problems = append(r.Problems, probs...)
+		r.Skipped = append(r.Skipped, skips...)
+	}
+	for _, dir := range sortedKeys(kube) {
+		r.Problems = append(r.Problems, checkKube(kube[dir])...)
+	}
+
+	sortProblems(r.Problems)
+	r.Problems = slices.Compact(r.Problems)
+	slices.SortFunc(r.Skipped, func(a, b Skip) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Check, b.Check))
+	})
+	return r, nil
+}
+
+func sortProblems(ps []Problem) {
+	slices.SortFunc(ps, func(a, b Problem) int {
+		return cmp.Or(cmp.Compare(a.File, b.File), cmp.Compare(a.Resource, b.Resource),
+			cmp.Compare(a.Field, b.Field), cmp.Compare(a.Message, b.Message))
+	})
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+var nginxBlock = regexp.MustCompile(`(?m)^\s*(http|server|events|stream)\s*\{`)
+
+// classify recognises a file by its content. Kubernetes files also return
+// their decoded documents; a YAML file that does not parse is a problem.
+func classify(path string, data []byte) (Kind, []kubeDoc, []Problem) {
+	if bytes.IndexByte(data, 0) >= 0 {
+		return "", nil, nil // binary
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	isYAMLName := ext == ".yaml" || ext == ".yml"
+	if nginxBlock.Match(data) && !isYAMLName {
+		return KindNginx, nil, nil
+	}
+	switch ext {
+	case ".md", ".sh", ".crt", ".key", ".pem", ".txt", ".json", ".go", ".html", ".js":
+		if ext != ".json" {
+			return "", nil, nil
+		}
+	}
+	top, err := topLevelKeys(data)
+	if err != nil {
+		if isYAMLName {
+			return "", nil, []Problem{{File: path, Resource: "yaml", Field: "-", Message: "not valid YAML: " + err.Error()}}
+		}
+		return "", nil, nil
+	}
+	if top["services"] && !top["apiVersion"] {
+		return KindCompose, nil, nil
+	}
+	if top["apiVersion"] || top["kind"] {
+		docs, probs := splitKube(path, data)
+		return KindKubernetes, docs, probs
+	}
+	return "", nil, nil
+}
+
+// topLevelKeys returns the top-level mapping keys across all YAML documents.
+func topLevelKeys(data []byte) (map[string]bool, error) {
+	dec := yamlv3.NewDecoder(bytes.NewReader(data))
+	keys := map[string]bool{}
+	for {
+		var n yamlv3.Node
+		err := dec.Decode(&n)
+		if errors.Is(err, errEOF) {
+			return keys, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n.Kind != yamlv3.DocumentNode || len(n.Content) == 0 || n.Content[0].Kind != yamlv3.MappingNode {
+			continue
+		}
+		m := n.Content[0]
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			keys[m.Content[i].Value] = true
+		}
+	}
+}
