@@ -15,6 +15,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 )
 
+var falseSchema = regexp.MustCompile(`(\S+) false schema`)
+
 var nonProjectChars = regexp.MustCompile(`[^a-z0-9_-]+`)
 
 // loadCompose loads a compose file in full, as `docker compose config` does,
@@ -64,6 +66,10 @@ func checkCompose(file string, opts Options) ([]Problem, []Skip, []string) {
 	p, err := loadCompose(file)
 	if err != nil {
 		msg := strings.TrimSpace(err.Error())
+		if abs, aerr := filepath.Abs(file); aerr == nil {
+			msg = strings.ReplaceAll(msg, abs, file)
+		}
+		msg = falseSchema.ReplaceAllString(msg, "$1: not a key the compose specification allows (check its spelling and indentation)")
 		return []Problem{{File: file, Resource: "compose", Field: "-", Message: "does not load (as docker compose config would): " + msg}}, nil, nil
 	}
 	abs, _ := filepath.Abs(file)

@@ -342,7 +342,7 @@ func (c *cluster) checkEnvURLs(o *object, ctr *corev1.Container, path string, po
 			match = match || int(p.Port) == pn
 		}
 		if !match {
-			report("port %d is not a port of Service %s (ports: %s); the Service port is what callers use, not the container's targetPort", pn, s.resource(), joinSorted(ports))
+			report("port %d is not a port of %s (ports: %s); the Service port is what callers use, not the container's targetPort", pn, s.resource(), joinSorted(ports))
 		}
 	}
 }
@@ -493,7 +493,7 @@ func (c *cluster) checkHTTPRoute(o *object, r *gatewayv1.HTTPRoute) {
 			continue
 		}
 		if msg := c.admits(g.obj.(*gatewayv1.Gateway), g.ns(), ref, o, r); msg != "" {
-			c.add(o, f, "Gateway %s does not accept this route: %s", g.resource(), msg)
+			c.add(o, f, "%s does not accept this route: %s", g.resource(), msg)
 		}
 	}
 	for i, rule := range r.Spec.Rules {
@@ -524,7 +524,7 @@ func (c *cluster) checkHTTPRoute(o *object, r *gatewayv1.HTTPRoute) {
 				ok = ok || p.Port == int32(*b.Port)
 			}
 			if !ok {
-				c.add(o, f+".port", "%d is not a port of Service %s (ports: %s); use the Service port, not the container's", *b.Port, s.resource(), joinSorted(ports))
+				c.add(o, f+".port", "%d is not a port of %s (ports: %s); use the Service port, not the container's", *b.Port, s.resource(), joinSorted(ports))
 			}
 		}
 	}

@@ -150,7 +150,7 @@ func (c *cluster) checkBrowserURL(o *object, value string, report func(string, .
 		}
 	}
 	if strings.TrimSuffix(best.path, "/") != "" && !best.rewrite {
-		report("relative, so the browser calls %s, which HTTPRoute %s forwards with the %s prefix still on; the api serves /messages at its root: add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /", call, best.route.resource(), best.path)
+		report("relative, so the browser calls %s, which %s forwards with the %s prefix still on; the api serves /messages at its root: add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /", call, best.route.resource(), best.path)
 	}
 }
 
@@ -201,7 +201,7 @@ func (c *cluster) checkLoadBalancerHealth() {
 			}
 			want := joinSorted(sortedKeys(served))
 			if policy == nil {
-				c.add(s, "-", "behind GKE Gateway %s, whose load balancer health-checks GET / by default, but its pods report ready on %s (readinessProbe); add a HealthCheckPolicy (networking.gke.io/v1) targeting this Service with requestPath %s, or the route answers \"no healthy upstream\"", r.gateway.resource(), want, want)
+				c.add(s, "-", "behind %s (GKE), whose load balancer health-checks GET / by default, but its pods report ready on %s (readinessProbe); add a HealthCheckPolicy (networking.gke.io/v1) targeting this Service with requestPath %s, or the route answers \"no healthy upstream\"", r.gateway.resource(), want, want)
 				continue
 			}
 			_, block := policy.obj.(*HealthCheckPolicy).httpBlock()

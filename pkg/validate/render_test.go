@@ -1,0 +1,134 @@
+package validate
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/topology"
+)
+
+// writeBundle renders target into a fresh directory.
+func writeBundle(t *testing.T, target topology.Target) string {
+	t.Helper()
+	m, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := render.Render(m, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, f := range files {
+		p := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// Every bundle synctl renders is accepted by its real consumers.
+func TestRenderedBundlesValidate(t *testing.T) {
+	for _, target := range topology.Targets() {
+		t.Run(string(target), func(t *testing.T) {
+			dir := writeBundle(t, target)
+			r, err := Paths([]string{dir}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range r.Problems {
+				t.Errorf("%s", p)
+			}
+			if len(r.Files) == 0 {
+				t.Error("no file was recognised")
+			}
+			for _, s := range r.Skipped {
+				t.Logf("%s", s)
+			}
+		})
+	}
+}
+
+func TestNginx(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("nginx -t runs in a private mount namespace, which needs root (CI runs as root)")
+	}
+	if _, err := os.Stat("/usr/sbin/nginx"); err != nil {
+		t.Skip("nginx is not installed (apt-get install nginx-light)")
+	}
+	tests := []struct {
+		name string
+		edit func(string) string
+		want string // "" = clean
+	}{
+		{name: "rendered", edit: func(s string) string { return s }},
+		{
+			name: "misspelled directive",
+			edit: func(s string) string { return strings.Replace(s, "ssl_certificate ", "ssl_certificat ", 1) },
+			want: `nginx -t: unknown directive "ssl_certificat"`,
+		},
+		{
+			name: "certificate not mounted",
+			edit: func(s string) string {
+				return strings.Replace(s, "/etc/nginx/certs/tls.crt", "/etc/nginx/certs/public.crt", 1)
+			},
+			want: `nginx -t: cannot load certificate "/etc/nginx/certs/public.crt"`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeBundle(t, topology.Nginx)
+			conf := filepath.Join(dir, "nginx.conf")
+			b, err := os.ReadFile(conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(conf, []byte(tt.edit(string(b))), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, err := Paths([]string{dir}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(r.Skipped) > 0 {
+				t.Fatalf("nginx -t did not run: %s", r.Skipped[0])
+			}
+			if tt.want == "" {
+				for _, p := range r.Problems {
+					t.Errorf("%s", p)
+				}
+				return
+			}
+			if len(r.Problems) != 1 || r.Problems[0].File != conf || !strings.HasPrefix(r.Problems[0].Message, tt.want) {
+				t.Fatalf("problems = %q, want one in %s starting %q", r.Problems, conf, tt.want)
+			}
+		})
+	}
+}
+
+func TestNginxSkipped(t *testing.T) {
+	dir := writeBundle(t, topology.Nginx)
+	r, err := Paths([]string{dir}, Options{SkipNginx: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(dir, "nginx.conf") + ": skipped nginx -t: turned off"
+	if len(r.Skipped) != 1 || r.Skipped[0].String() != want {
+		t.Fatalf("skipped = %q, want [%q]", r.Skipped, want)
+	}
+}
+
+func TestUnreadablePath(t *testing.T) {
+	_, err := Paths([]string{"no/such/dir"}, Options{})
+	want := "cannot read no/such/dir: no such file or directory"
+	if _, ok := err.(*InputError); !ok || err.Error() != want {
+		t.Fatalf("err = %v, want InputError %q", err, want)
+	}
+}
