@@ -43,6 +43,8 @@ type dockerHost struct {
 	mu    sync.Mutex
 	procs []*proc
 	lns   []net.Listener
+	conns map[net.Conn]bool // forwarded connections still open
+	fwd   sync.WaitGroup    // forwarder goroutines
 }
 
 type bridge struct {
@@ -106,7 +108,7 @@ func newDockerHost(t *testing.T) *dockerHost {
 	if _, err := rand.Read(rnd[:]); err != nil {
 		t.Fatal(err)
 	}
-	h := &dockerHost{t: t, id: hex.EncodeToString(rnd[:])}
+	h := &dockerHost{t: t, id: hex.EncodeToString(rnd[:]), conns: map[net.Conn]bool{}}
 	h.hostNS = "synctl-" + h.id + "-host"
 	t.Cleanup(h.teardown)
 	h.ip("netns", "add", h.hostNS)
@@ -122,10 +124,18 @@ func newDockerHost(t *testing.T) *dockerHost {
 
 func (h *dockerHost) teardown() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, ln := range h.lns {
 		ln.Close()
 	}
+	for c := range h.conns {
+		c.Close()
+	}
+	h.conns = nil
+	h.mu.Unlock()
+	// No forwarder may still dial through nsFile when it closes.
+	h.fwd.Wait()
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	for _, p := range h.procs {
 		// Each process leads its own group (nginx has workers). SIGTERM
 		// lets nginx's master reap its workers; SIGKILL if it lingers.
@@ -241,19 +251,31 @@ func (h *dockerHost) publish(hostIP string, port string, to net.IP, target uint3
 	h.lns = append(h.lns, ln)
 	h.mu.Unlock()
 	dst := net.JoinHostPort(to.String(), fmt.Sprint(target))
+	h.fwd.Add(1)
 	go func() {
+		defer h.fwd.Done()
 		for {
 			in, err := ln.Accept()
 			if err != nil {
 				return
 			}
+			if !h.track(in) {
+				in.Close()
+				return
+			}
+			h.fwd.Add(1)
 			go func() {
-				defer in.Close()
+				defer h.fwd.Done()
+				defer h.untrack(in)
 				out, err := h.dial(context.Background(), "tcp", dst)
 				if err != nil {
 					return
 				}
-				defer out.Close()
+				if !h.track(out) {
+					out.Close()
+					return
+				}
+				defer h.untrack(out)
 				done := make(chan struct{}, 2)
 				go func() { _, _ = io.Copy(out, in); closeWrite(out); done <- struct{}{} }()
 				go func() { _, _ = io.Copy(in, out); closeWrite(in); done <- struct{}{} }()
@@ -262,6 +284,26 @@ func (h *dockerHost) publish(hostIP string, port string, to net.IP, target uint3
 			}()
 		}
 	}()
+}
+
+// track registers an open forwarded connection; false once teardown began.
+func (h *dockerHost) track(c net.Conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.conns == nil {
+		return false
+	}
+	h.conns[c] = true
+	return true
+}
+
+func (h *dockerHost) untrack(c net.Conn) {
+	c.Close()
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.conns != nil {
+		delete(h.conns, c)
+	}
 }
 
 func closeWrite(c net.Conn) {
