@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/synctl/synctl/pkg/diff"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/topology"
 )
@@ -126,9 +127,25 @@ func (o *renderOptions) print(s streams, m *topology.Model, t topology.Target) e
 	return fmt.Errorf("internal error: target %s rendered no compose.yaml", t)
 }
 
-// runCheck is wired to pkg/diff once it exists.
+// runCheck compares --out with what would be written: exit 1 and the
+// difference when they differ. Key material synctl keeps is not compared.
 func (o *renderOptions) runCheck(s streams, files []render.File) error {
-	return errorf("--check is not available yet")
+	res, err := diff.Check(o.out, files)
+	if err != nil {
+		return err
+	}
+	color, err := useColor(s.Out, "auto")
+	if err != nil {
+		return err
+	}
+	if err := res.WriteText(s.Out, color); err != nil {
+		return err
+	}
+	if !res.Equal {
+		return silentExit(exitFailure)
+	}
+	fmt.Fprintf(s.Err, "%s is up to date\n", o.out)
+	return nil
 }
 
 // errorf is a usage or input error: exit code 2.

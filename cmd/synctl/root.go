@@ -69,10 +69,13 @@ Targets: docker, docker-network, nginx, minikube, gke.`,
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(
+		newInitCmd(s),
 		newRenderCmd(s),
 		newWiringCmd(s),
 		newTargetsCmd(s),
+		newValidateCmd(s),
 		newVerifyCmd(s),
+		newDiffCmd(s),
 	)
 	return root
 }

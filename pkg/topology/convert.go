@@ -87,7 +87,9 @@ func (a *App) model() (*Model, []Problem) {
 	for i := range m.Services {
 		c.links(fmt.Sprintf("spec.services[%d].links", i), m, &m.Services[i])
 	}
-	m.Targets = c.targets(a.Spec.Targets, m)
+	// Defaults derived from names and roles are checked only when those were
+	// valid, so that one mistake is reported once, where it was made.
+	m.Targets = c.targets(a.Spec.Targets, m, len(c.problems) == 0)
 	if len(c.problems) > 0 {
 		return nil, c.problems
 	}
@@ -300,7 +302,7 @@ func (c *converter) links(p string, m *Model, s *Service) {
 	}
 }
 
-func (c *converter) targets(ts TargetsSpec, m *Model) TargetSettings {
+func (c *converter) targets(ts TargetsSpec, m *Model, derivedOK bool) TargetSettings {
 	t := TargetSettings{
 		Docker: DockerSettings{Host: or(ts.Docker.Host, defaultHost)},
 		DockerNetwork: DockerNetworkSettings{
@@ -333,7 +335,9 @@ func (c *converter) targets(ts TargetsSpec, m *Model) TargetSettings {
 	}
 	c.hostname("spec.targets.docker.host", t.Docker.Host)
 	c.hostname("spec.targets.docker-network.host", t.DockerNetwork.Host)
-	c.label("spec.targets.docker-network.network", t.DockerNetwork.Network, 63, dns1123Label)
+	if ts.DockerNetwork.Network != "" {
+		c.label("spec.targets.docker-network.network", t.DockerNetwork.Network, 63, dns1123Label)
+	}
 
 	n := &t.Nginx
 	if !imageRef.MatchString(n.Image) {
@@ -345,7 +349,9 @@ func (c *converter) targets(ts TargetsSpec, m *Model) TargetSettings {
 	if n.HTTPPort == n.HTTPSPort {
 		c.addf("spec.targets.nginx.httpsPort", "%d is also httpPort; HTTP and HTTPS need different host ports", n.HTTPSPort)
 	}
-	c.label("spec.targets.nginx.network", n.Network, 63, dns1123Label)
+	if ts.Nginx.Network != "" {
+		c.label("spec.targets.nginx.network", n.Network, 63, dns1123Label)
+	}
 	c.unknownServices("spec.targets.nginx.paths", ts.Nginx.Paths, m, RoleAPI)
 	for _, s := range m.Services {
 		if s.Role != RoleAPI {
@@ -379,13 +385,19 @@ func (c *converter) targets(ts TargetsSpec, m *Model) TargetSettings {
 			def = m.Name + ".internal"
 		}
 		v := or(ts.Minikube.Hosts[s.Name], def)
-		c.hostname("spec.targets.minikube.hosts."+s.Name, v)
+		if ts.Minikube.Hosts[s.Name] != "" || derivedOK {
+			c.hostname("spec.targets.minikube.hosts."+s.Name, v)
+		}
 		k.Hosts[s.Name] = v
 	}
-	c.distinct("spec.targets.minikube.hosts", k.Hosts)
+	if derivedOK {
+		c.distinct("spec.targets.minikube.hosts", k.Hosts)
+	}
 
 	g := &t.GKE
-	c.label("spec.targets.gke.namespace", g.Namespace, 63, dns1123Label)
+	if ts.GKE.Namespace != "" {
+		c.label("spec.targets.gke.namespace", g.Namespace, 63, dns1123Label)
+	}
 	c.label("spec.targets.gke.gatewayNamespace", g.GatewayNamespace, 63, dns1123Label)
 	c.subdomain("spec.targets.gke.gateway", g.Gateway)
 	c.subdomain("spec.targets.gke.gatewayClass", g.GatewayClass)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"reflect"
 	"slices"
@@ -31,6 +32,9 @@ func Default() (*Model, error) { return Decode(DefaultSpecName, defaultSpec) }
 // Load reads and decodes the spec file at path, applying ov.
 func Load(path string, ov Overrides) (*Model, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("app spec %s does not exist; start one with: synctl init > %s", path, path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading app spec: %w", err)
 	}
@@ -40,7 +44,10 @@ func Load(path string, ov Overrides) (*Model, error) {
 // Problem is one thing wrong with a spec, at a field path such as
 // "spec.services[2].port".
 type Problem struct {
-	Path string
+	// Source, when set, is where the value came from instead of the file
+	// ("command line").
+	Source string
+	Path   string
 	// Line and Column locate the value in the file; 0 when unknown.
 	Line, Column int
 	Message      string
@@ -65,7 +72,9 @@ func (e *SpecError) Error() string {
 	lines := make([]string, len(e.Problems))
 	for i, p := range e.Problems {
 		loc := e.File
-		if p.Line > 0 {
+		if p.Source != "" {
+			loc = p.Source
+		} else if p.Line > 0 {
 			loc = fmt.Sprintf("%s:%d:%d", e.File, p.Line, p.Column)
 		}
 		lines[i] = loc + ": " + p.String()
@@ -109,17 +118,22 @@ func DecodeWith(name string, data []byte, ov Overrides) (*Model, error) {
 	if err := root.Decode(&app); err != nil {
 		return nil, &SpecError{File: name, Problems: []Problem{{Message: yamlMessage(err)}}}
 	}
-	if problems := ov.apply(&app); len(problems) > 0 {
+	fromFlags, problems := ov.apply(&app)
+	if len(problems) > 0 {
 		return nil, &SpecError{File: "command line", Problems: problems}
 	}
 	m, problems := app.model()
 	if len(problems) > 0 {
 		for i := range problems {
+			if flag, ok := fromFlags[problems[i].Path]; ok {
+				problems[i].Source, problems[i].Path = "command line", flag
+				continue
+			}
 			if p, ok := c.lookup(problems[i].Path); ok {
 				problems[i].Line, problems[i].Column = p[0], p[1]
 			}
 		}
-		return nil, &SpecError{File: name, Problems: problems}
+		return nil, &SpecError{File: name, Problems: slices.CompactFunc(problems, func(a, b Problem) bool { return a == b })}
 	}
 	return m, nil
 }

@@ -42,8 +42,11 @@ func flagExample(flag string) string {
 }
 
 // apply changes the spec; names of services that do not exist are problems.
-func (o Overrides) apply(a *App) []Problem {
+// It returns, for each spec path it set, the flag that set it, so that a bad
+// value is reported against the flag rather than the file.
+func (o Overrides) apply(a *App) (map[string]string, []Problem) {
 	var problems []Problem
+	set := map[string]string{}
 	index := map[string]int{}
 	for i, s := range a.Spec.Services {
 		index[s.Name] = i
@@ -59,6 +62,7 @@ func (o Overrides) apply(a *App) []Problem {
 			continue
 		}
 		a.Spec.Services[i].Image = o.Images[name]
+		set[fmt.Sprintf("spec.services[%d].image", i)] = "--image " + name + "=" + o.Images[name]
 	}
 	for _, name := range sortedKeys(o.Hosts) {
 		if _, ok := index[name]; !ok {
@@ -69,13 +73,17 @@ func (o Overrides) apply(a *App) []Problem {
 			a.Spec.Targets.Minikube.Hosts = map[string]string{}
 		}
 		a.Spec.Targets.Minikube.Hosts[name] = o.Hosts[name]
+		set["spec.targets.minikube.hosts."+name] = "--host " + name + "=" + o.Hosts[name]
 	}
 	if o.Namespace != "" {
 		a.Spec.Targets.Minikube.Namespace = o.Namespace
 		a.Spec.Targets.GKE.Namespace = o.Namespace
+		set["spec.targets.minikube.namespace"] = "--namespace " + o.Namespace
+		set["spec.targets.gke.namespace"] = "--namespace " + o.Namespace
 	}
 	if o.Address != "" {
 		a.Spec.Targets.GKE.Address = o.Address
+		set["spec.targets.gke.address"] = "--address " + o.Address
 	}
-	return problems
+	return set, problems
 }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/synctl/synctl/pkg/topology"
+)
+
+type initOptions struct {
+	out   string
+	force bool
+}
+
+func newInitCmd(s streams) *cobra.Command {
+	o := &initOptions{}
+	cmd := &cobra.Command{
+		Use:   "init [-o app.yaml]",
+		Short: "Write the built-in SynergyChat app spec, with comments, as a starting point",
+		Long: `Write the app spec synctl renders by default, so you can edit it and render
+your own app with -f. Rendering the unedited spec gives exactly the default output.
+
+The spec (apiVersion synctl.dev/v1alpha1, kind App):
+  metadata.name            DNS label; prefixes Kubernetes names and names the network
+  spec.services[]          one entry per container:
+    name                   DNS label, unique (at most 30 characters)
+    role                   frontend (the page; exactly one), api (called by the browser)
+                           or internal (called by other services only)
+    image                  image reference with a tag or digest
+    port                   port the container listens on (1-65535)
+    portEnv                env var that tells the service its port (optional)
+    hostPort               port published on the docker host (default 8080 + index)
+    healthPath             path answering 200 when healthy (default /)
+    env                    static env vars (NAME: value)
+    links[]                {env, service, resolvedBy}: hand another service's URL to this
+                           one; resolvedBy browser (the page uses it) or service (default)
+    storage                {mountPath, file, env, size, persistent}
+    resources              {requests: {cpu, memory}, limits: {cpu, memory}}
+    replicas               default 1
+    autoscaling            {minReplicas, maxReplicas, targetCPUPercent} (needs a cpu request)
+  spec.targets             per-target settings:
+    docker                 {host}
+    docker-network         {host, network}
+    nginx                  {image, serverName, httpPort, httpsPort, network, paths: {api: /api/}}
+    minikube               {namespace, gatewayClass, controllerName, gateway, hosts: {web: ...}}
+    gke                    {namespace, gatewayNamespace, gateway, gatewayClass, address, paths: {api: /api}}
+Unknown or misspelt fields are errors, reported with line and column.`,
+		Example: `  synctl init > app.yaml
+  synctl init -o app.yaml
+  synctl render -f app.yaml --target minikube --out deploy/minikube`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
+	}
+	cmd.Flags().StringVarP(&o.out, "out", "o", "", "file to write (default: standard output)")
+	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite --out if it exists")
+	return cmd
+}
+
+func (o *initOptions) run(s streams) error {
+	spec := topology.DefaultSpec()
+	if o.out == "" {
+		_, err := s.Out.Write(spec)
+		return err
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if o.force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(o.out, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%s already exists; pass --force to overwrite it, or choose another file", o.out)
+	}
+	if err != nil {
+		return fmt.Errorf("cannot write %s: %w", o.out, err)
+	}
+	if _, err := f.Write(spec); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", o.out, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", o.out, err)
+	}
+	fmt.Fprintf(s.Err, "wrote %s; render it with: synctl render -f %s --target TARGET\n", o.out, o.out)
+	return nil
+}
