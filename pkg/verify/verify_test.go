@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -323,7 +324,9 @@ func TestRun(t *testing.T) {
 		{
 			name: "untrusted self-signed certificate",
 			build: func(t *testing.T, p *probeLog) setup {
-				s := httptest.NewTLSServer(standin.Web("/api/"))
+				s := httptest.NewUnstartedServer(standin.Web("/api/"))
+				s.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected handshake is expected
+				s.StartTLS()
 				t.Cleanup(s.Close)
 				return setup{chatURL: s.URL}
 			},
