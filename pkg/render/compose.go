@@ -41,6 +41,9 @@ func composeProject(m *topology.Model, t topology.Target, w topology.Wiring) *ty
 		sc.Image = s.Image
 		sc.Restart = types.RestartPolicyUnlessStopped
 		sc.Environment = composeEnv(s, w)
+		if b := browserEnv(s); b != "" {
+			sc.Labels = types.Labels{BrowserEnvKey: b}
+		}
 		if network == "" {
 			// The default bridge, as plain `docker run` uses: no name
 			// resolution between containers, which is the point of this setup.
@@ -159,6 +162,22 @@ func renderCompose(p *types.Project, cmd string) ([]byte, error) {
 		return nil, err
 	}
 	return append(header("#", cmd), b...), nil
+}
+
+// BrowserEnvKey labels a compose service (and annotates a pod template) with
+// the env vars whose URLs the browser resolves, so that `synctl validate`
+// checks them from the user's machine rather than from inside the container.
+const BrowserEnvKey = "synctl.dev/browser-env"
+
+// browserEnv lists the env vars of s that carry browser-resolved URLs.
+func browserEnv(s topology.Service) string {
+	var names []string
+	for _, l := range s.Links {
+		if l.ResolvedBy == topology.ResolvedByBrowser {
+			names = append(names, l.Env)
+		}
+	}
+	return strings.Join(names, ",")
 }
 
 // hostGateway is docker's special extra_hosts value for the host's address

@@ -254,6 +254,10 @@ func (k *kube) deployment(s topology.Service) *appsv1.Deployment {
 		pod.Volumes = []corev1.Volume{vol}
 		pod.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: st.MountPath}}
 	}
+	annotations := map[string]string{configHashAn: k.configHash(s)}
+	if b := browserEnv(s); b != "" {
+		annotations[BrowserEnvKey] = b
+	}
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
 		ObjectMeta: k.meta(name, s),
@@ -263,7 +267,7 @@ func (k *kube) deployment(s topology.Service) *appsv1.Deployment {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{
 					Labels:      k.labels(s),
-					Annotations: map[string]string{configHashAn: k.configHash(s)},
+					Annotations: annotations,
 				},
 				Spec: pod,
 			},

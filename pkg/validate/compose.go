@@ -217,13 +217,14 @@ func (c *composeCheck) published() map[int]string {
 }
 
 func (c *composeCheck) checkEnv(s types.ServiceConfig) {
+	browser := browserVars(s.Labels[BrowserEnvKey])
 	for _, k := range sortedKeys(s.Environment) {
 		v := s.Environment[k]
 		if v == nil {
 			continue
 		}
 		field := "environment." + k
-		if browserURLVars[k] {
+		if browser[k] {
 			c.checkBrowserURL(s, field, *v)
 			continue
 		}

@@ -18,6 +18,26 @@ import (
 	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 )
 
+// BrowserEnvKey is the label (compose) or pod template annotation
+// (Kubernetes) that lists, comma separated, further environment variables
+// whose URLs the browser resolves rather than the container. synctl writes it
+// for every link resolved by the browser; hand-written files may set it too.
+const BrowserEnvKey = "synctl.dev/browser-env"
+
+// browserVars is browserURLVars plus the variables a BrowserEnvKey value names.
+func browserVars(marked string) map[string]bool {
+	out := map[string]bool{}
+	for k := range browserURLVars {
+		out[k] = true
+	}
+	for _, v := range strings.Split(marked, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out[v] = true
+		}
+	}
+	return out
+}
+
 // browserURLVars are the environment variables read by the user's browser,
 // not by the container (SynergyChat's API_URL): they must be reachable from
 // the user's machine rather than inside the deployment.
@@ -293,6 +313,11 @@ func (c *cluster) checkPodSpec(o *object) {
 // checkEnvURLs checks that http URLs in the environment name a Service and one of its ports.
 func (c *cluster) checkEnvURLs(o *object, ctr *corev1.Container, path string, pod []corev1.Container) {
 	env := c.resolveEnv(o, ctr, path)
+	marked := ""
+	if meta, _, _ := o.podTemplate(); meta != nil {
+		marked = meta.Annotations[BrowserEnvKey]
+	}
+	browser := browserVars(marked)
 	for _, name := range sortedKeys(env) {
 		src := env[name]
 		report := func(format string, args ...any) {
@@ -303,7 +328,7 @@ func (c *cluster) checkEnvURLs(o *object, ctr *corev1.Container, path string, po
 			}
 			c.add(o, src.field, "%s=%s: %s", name, src.value, msg)
 		}
-		if browserURLVars[name] {
+		if browser[name] {
 			c.checkBrowserURL(o, src.value, report)
 			continue
 		}
