@@ -131,13 +131,11 @@ Added
 
 Changed
   ~ HTTPRoute api -> app/api  (route.yaml -> api-route.yaml)
-      metadata.namespace: added "app"
       spec.hostnames: removed ["api.internal"]
       spec.parentRefs[name=gw].namespace: added "infra"
       spec.rules[matches=PathPrefix /api]: added {backendRefs: [{name: "api-service", port: 80}], filters: [{type: "URLRewrite", urlRewrite: {path: {replacePrefixMatch: "/", type: "ReplacePrefixMatch"}}}], matches: [{path: {type: "PathPrefix", value: "/api"}}]}
       spec.rules[matches=PathPrefix /]: removed {backendRefs: [{name: "api-service", port: 80}], matches: [{path: {type: "PathPrefix", value: "/"}}]}
   ~ Deployment web -> app/web  (web.yaml -> web-deployment.yaml)
-      metadata.namespace: added "app"
       spec.template.spec.containers[name=web].env[name=API_URL].value: "http://api.internal" -> "/api"
       spec.template.spec.containers[name=web].resources: added {requests: {cpu: "250m"}}
 `

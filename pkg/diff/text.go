@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"io"
+	"path"
 	"strings"
 )
 
@@ -108,16 +109,47 @@ func (r *Result) WriteText(w io.Writer, color bool) error {
 			fmt.Fprintf(&b, "  %s\n", line)
 		}
 	}
+	// Objects whose only change is their namespace get one line each in a
+	// section of their own after "Changed": the summary already says they
+	// moved, and a metadata.namespace line apiece would bury the rest.
+	var movedOnly []string
+	for _, c := range r.Changes {
+		if isMoveOnly(c) {
+			movedOnly = append(movedOnly, c.ID)
+		}
+	}
+	writeMoved := func() {
+		if len(movedOnly) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n%s\n", p.paint(styleBold, "Moved to another namespace, otherwise unchanged"))
+		for _, id := range movedOnly {
+			fmt.Fprintf(&b, "  %s\n", p.paint(styleYellow, "~ "+id))
+		}
+		movedOnly = nil
+	}
 	section := ""
 	for _, c := range r.Changes {
+		if isMoveOnly(c) {
+			continue
+		}
 		if t := sectionTitle(c); t != section {
+			if section == "Changed" {
+				writeMoved()
+			}
 			section = t
 			fmt.Fprintf(&b, "\n%s\n", p.paint(styleBold, t))
 		}
 		writeChange(&b, p, c)
 	}
+	writeMoved()
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// isMoveOnly reports a changed object whose only difference is its namespace.
+func isMoveOnly(c Change) bool {
+	return c.Op == OpChanged && c.Unified == "" && len(c.Fields) == 1 && c.Fields[0].Path == "metadata.namespace"
 }
 
 func writeChange(b *strings.Builder, p painter, c Change) {
@@ -151,6 +183,9 @@ func writeChange(b *strings.Builder, p painter, c Change) {
 		fmt.Fprintf(b, "      (%s)\n", c.Note)
 	}
 	for _, f := range c.Fields {
+		if f.Path == "metadata.namespace" && strings.Contains(c.ID, " -> ") {
+			continue // the label shows the move
+		}
 		switch f.Op {
 		case OpAdded:
 			fmt.Fprintf(b, "      %s: %s\n", f.Path, p.paint(styleGreen, "added "+flow(f.To)))
@@ -161,8 +196,28 @@ func writeChange(b *strings.Builder, p painter, c Change) {
 		}
 	}
 	if c.Unified != "" {
+		if path.Base(c.ID) == "README.md" {
+			// The bundle README is prose derived from everything above;
+			// its line diff would double the report. JSON carries it whole.
+			add, del := countChangedLines(c.Unified)
+			fmt.Fprintf(b, "      (prose derived from the changes above: %d lines added, %d removed; --format json has the diff)\n", add, del)
+			return
+		}
 		b.WriteString(indent(p.unified(c.Unified), "    "))
 	}
+}
+
+func countChangedLines(unified string) (added, removed int) {
+	for _, l := range splitLines(unified) {
+		switch {
+		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
+		case strings.HasPrefix(l, "+"):
+			added++
+		case strings.HasPrefix(l, "-"):
+			removed++
+		}
+	}
+	return added, removed
 }
 
 func indent(s, prefix string) string {
