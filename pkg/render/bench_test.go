@@ -1,0 +1,50 @@
+package render_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/synctl/synctl/internal/benchapp"
+	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/topology"
+)
+
+// BenchmarkRender renders the built-in SynergyChat app for each target.
+func BenchmarkRender(b *testing.B) {
+	m, err := topology.Default()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, t := range topology.Targets() {
+		b.Run(string(t), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := render.Render(m, t); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRenderGenerated renders generated apps of 10, 100 and 1000
+// services for every target; ns/service should stay flat as the app grows.
+func BenchmarkRenderGenerated(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			m, err := topology.Decode("bench.yaml", benchapp.Spec(n))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, t := range topology.Targets() {
+					if _, err := render.Render(m, t); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/service")
+		})
+	}
+}
