@@ -16,6 +16,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/synctl/synctl/pkg/gkeapi"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -389,26 +390,26 @@ func (k *kube) httpRoute(s topology.Service) *gwv1.HTTPRoute {
 	return r
 }
 
-func (k *kube) healthCheckPolicy(s topology.Service) *HealthCheckPolicy {
+func (k *kube) healthCheckPolicy(s topology.Service) *gkeapi.HealthCheckPolicy {
 	i32 := func(v int32) *int32 { return &v }
-	return &HealthCheckPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: HealthCheckPolicyGroupVersion, Kind: "HealthCheckPolicy"},
+	return &gkeapi.HealthCheckPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: gkeapi.GroupVersion, Kind: "HealthCheckPolicy"},
 		ObjectMeta: k.meta(s.Name+"-healthcheckpolicy", s),
-		Spec: HealthCheckPolicySpec{
-			Default: &HealthCheckDefault{
+		Spec: gkeapi.HealthCheckPolicySpec{
+			Default: &gkeapi.HealthCheckDefault{
 				CheckIntervalSec:   i32(10),
 				TimeoutSec:         i32(5),
 				HealthyThreshold:   i32(1),
 				UnhealthyThreshold: i32(2),
-				Config: &HealthCheckConfig{
+				Config: &gkeapi.HealthCheckConfig{
 					Type: "HTTP",
-					HTTPHealthCheck: &HTTPHealthCheck{
+					HTTPHealthCheck: &gkeapi.HTTPHealthCheck{
 						PortSpecification: "USE_SERVING_PORT",
 						RequestPath:       s.HealthPath,
 					},
 				},
 			},
-			TargetRef: HealthCheckPolicyTargetRef{Group: "", Kind: "Service", Name: topology.KubeServiceName(s.Name)},
+			TargetRef: gkeapi.PolicyTargetRef{Group: "", Kind: "Service", Name: topology.KubeServiceName(s.Name)},
 		},
 	}
 }

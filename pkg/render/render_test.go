@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/internal/golden"
+	"github.com/synctl/synctl/pkg/gkeapi"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -276,7 +277,7 @@ func typedObject(kind string) (any, bool) {
 	case "HTTPRoute":
 		return &gwv1.HTTPRoute{}, true
 	case "HealthCheckPolicy":
-		return &HealthCheckPolicy{}, true
+		return &gkeapi.HealthCheckPolicy{}, true
 	}
 	return nil, false
 }

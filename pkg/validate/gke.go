@@ -3,87 +3,8 @@ package validate
 import (
 	"fmt"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"github.com/synctl/synctl/pkg/gkeapi"
 )
-
-// HealthCheckPolicy is GKE's networking.gke.io/v1 HealthCheckPolicy, as
-// documented for the GKE Gateway controller: it replaces the load balancer's
-// default health check (GET / on the serving port) for the Service it targets.
-// GKE ships no Go types for it, so synctl decodes hand-written files into this.
-type HealthCheckPolicy struct {
-	metav1.TypeMeta   `json:",inline"`
-	metav1.ObjectMeta `json:"metadata,omitempty"`
-	Spec              HealthCheckPolicySpec `json:"spec"`
-}
-
-// HealthCheckPolicySpec holds the health check and the Service it applies to.
-type HealthCheckPolicySpec struct {
-	Default   *HealthCheckDefault `json:"default,omitempty"`
-	TargetRef PolicyTargetRef     `json:"targetRef"`
-}
-
-// PolicyTargetRef names the Service; it must be in the policy's namespace.
-type PolicyTargetRef struct {
-	Group     string `json:"group"`
-	Kind      string `json:"kind"`
-	Name      string `json:"name"`
-	Namespace string `json:"namespace,omitempty"`
-}
-
-// HealthCheckDefault is the health check. Intervals and timeouts are
-// 1-300 seconds, thresholds 1-10.
-type HealthCheckDefault struct {
-	CheckIntervalSec   *int32             `json:"checkIntervalSec,omitempty"`
-	TimeoutSec         *int32             `json:"timeoutSec,omitempty"`
-	HealthyThreshold   *int32             `json:"healthyThreshold,omitempty"`
-	UnhealthyThreshold *int32             `json:"unhealthyThreshold,omitempty"`
-	LogConfig          *HealthCheckLog    `json:"logConfig,omitempty"`
-	Config             *HealthCheckConfig `json:"config,omitempty"`
-}
-
-// HealthCheckLog turns health-check logging on.
-type HealthCheckLog struct {
-	Enabled *bool `json:"enabled,omitempty"`
-}
-
-// HealthCheckConfig selects the protocol; exactly the block matching Type is set.
-type HealthCheckConfig struct {
-	Type             string           `json:"type"`
-	HTTPHealthCheck  *HTTPHealthCheck `json:"httpHealthCheck,omitempty"`
-	HTTPSHealthCheck *HTTPHealthCheck `json:"httpsHealthCheck,omitempty"`
-	HTTP2HealthCheck *HTTPHealthCheck `json:"http2HealthCheck,omitempty"`
-	TCPHealthCheck   *TCPHealthCheck  `json:"tcpHealthCheck,omitempty"`
-	GRPCHealthCheck  *GRPCHealthCheck `json:"grpcHealthCheck,omitempty"`
-}
-
-// HTTPHealthCheck is the HTTP, HTTPS and HTTP2 check.
-type HTTPHealthCheck struct {
-	PortSpecification string `json:"portSpecification,omitempty"`
-	Port              *int32 `json:"port,omitempty"`
-	PortName          string `json:"portName,omitempty"`
-	Host              string `json:"host,omitempty"`
-	RequestPath       string `json:"requestPath,omitempty"`
-	Response          string `json:"response,omitempty"`
-	ProxyHeader       string `json:"proxyHeader,omitempty"`
-}
-
-// TCPHealthCheck is the TCP check.
-type TCPHealthCheck struct {
-	PortSpecification string `json:"portSpecification,omitempty"`
-	Port              *int32 `json:"port,omitempty"`
-	PortName          string `json:"portName,omitempty"`
-	Request           string `json:"request,omitempty"`
-	Response          string `json:"response,omitempty"`
-	ProxyHeader       string `json:"proxyHeader,omitempty"`
-}
-
-// GRPCHealthCheck is the gRPC check.
-type GRPCHealthCheck struct {
-	GRPCServiceName   string `json:"grpcServiceName,omitempty"`
-	PortSpecification string `json:"portSpecification,omitempty"`
-	Port              *int32 `json:"port,omitempty"`
-	PortName          string `json:"portName,omitempty"`
-}
 
 // configBlocks maps each config.type to the field of its block.
 var configBlocks = []struct{ typ, field string }{
@@ -93,12 +14,12 @@ var configBlocks = []struct{ typ, field string }{
 
 // requestPath is the path the load balancer requests, and whether the check
 // is an HTTP-family check at all.
-func (p *HealthCheckPolicy) requestPath() (string, bool) {
+func policyRequestPath(p *gkeapi.HealthCheckPolicy) (string, bool) {
 	if p.Spec.Default == nil || p.Spec.Default.Config == nil {
 		return "/", true
 	}
 	c := p.Spec.Default.Config
-	var h *HTTPHealthCheck
+	var h *gkeapi.HTTPHealthCheck
 	switch c.Type {
 	case "HTTP":
 		h = c.HTTPHealthCheck
@@ -116,7 +37,7 @@ func (p *HealthCheckPolicy) requestPath() (string, bool) {
 }
 
 // checkHealthCheckPolicy applies GKE's documented constraints to one policy.
-func checkHealthCheckPolicy(o *object, p *HealthCheckPolicy) []Problem {
+func checkHealthCheckPolicy(o *object, p *gkeapi.HealthCheckPolicy) []Problem {
 	var probs []Problem
 	add := func(field, format string, args ...any) {
 		probs = append(probs, Problem{File: o.File, Resource: o.resource(), Field: field, Message: fmt.Sprintf(format, args...)})
@@ -174,7 +95,7 @@ func checkHealthCheckPolicy(o *object, p *HealthCheckPolicy) []Problem {
 	if !set[want] {
 		add("spec.default.config."+want, "required when config.type is %s", c.Type)
 	}
-	if h, _ := p.httpBlock(); h != nil {
+	if h, _ := policyHTTPBlock(p); h != nil {
 		if h.RequestPath != "" && h.RequestPath[0] != '/' {
 			add("spec.default.config."+want+".requestPath", "%q must start with /", h.RequestPath)
 		}
@@ -189,7 +110,7 @@ func checkHealthCheckPolicy(o *object, p *HealthCheckPolicy) []Problem {
 	return probs
 }
 
-func (p *HealthCheckPolicy) httpBlock() (*HTTPHealthCheck, string) {
+func policyHTTPBlock(p *gkeapi.HealthCheckPolicy) (*gkeapi.HTTPHealthCheck, string) {
 	c := p.Spec.Default.Config
 	switch c.Type {
 	case "HTTP":

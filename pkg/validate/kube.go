@@ -23,6 +23,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/pkg/validate/crd"
+
+	"github.com/synctl/synctl/pkg/gkeapi"
 )
 
 // kubeDoc is one YAML document of a Kubernetes file.
@@ -123,7 +125,7 @@ var kinds = map[string]func() any{
 	"gateway.networking.k8s.io/v1 Gateway":             func() any { return &gatewayv1.Gateway{} },
 	"gateway.networking.k8s.io/v1 HTTPRoute":           func() any { return &gatewayv1.HTTPRoute{} },
 	"gateway.networking.k8s.io/v1beta1 ReferenceGrant": func() any { return &gatewayv1beta1.ReferenceGrant{} },
-	"networking.gke.io/v1 HealthCheckPolicy":           func() any { return &HealthCheckPolicy{} },
+	"networking.gke.io/v1 HealthCheckPolicy":           func() any { return &gkeapi.HealthCheckPolicy{} },
 }
 
 // checkedGroups are the API groups whose kinds synctl knows; any other

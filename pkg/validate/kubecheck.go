@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
+
+	"github.com/synctl/synctl/pkg/gkeapi"
 )
 
 // BrowserEnvKey is the label (compose) or pod template annotation
@@ -115,7 +117,7 @@ func checkKube(docs []kubeDoc) []Problem {
 			c.checkGateway(o, v)
 		case *gatewayv1.HTTPRoute:
 			c.checkHTTPRoute(o, v)
-		case *HealthCheckPolicy:
+		case *gkeapi.HealthCheckPolicy:
 			c.probs = append(c.probs, checkHealthCheckPolicy(o, v)...)
 			if v.Spec.TargetRef.Kind == "Service" && v.Spec.TargetRef.Name != "" && c.get("Service", o.ns(), v.Spec.TargetRef.Name) == nil {
 				c.add(o, "spec.targetRef.name", "no Service %q in namespace %q (Services there: %s); GKE ignores a policy whose target does not exist", v.Spec.TargetRef.Name, o.ns(), c.names("Service", o.ns()))

@@ -8,6 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/synctl/synctl/pkg/gkeapi"
 )
 
 // routedRule is one HTTPRoute rule attached to an existing Gateway.
@@ -183,7 +185,7 @@ func (c *cluster) checkLoadBalancerHealth() {
 			}
 			var policy *object
 			for _, p := range c.list("HealthCheckPolicy", s.ns()) {
-				tr := p.obj.(*HealthCheckPolicy).Spec.TargetRef
+				tr := p.obj.(*gkeapi.HealthCheckPolicy).Spec.TargetRef
 				if tr.Kind == "Service" && tr.Name == s.Name {
 					policy = p
 				}
@@ -191,7 +193,7 @@ func (c *cluster) checkLoadBalancerHealth() {
 			path := "/"
 			if policy != nil {
 				var isHTTP bool
-				path, isHTTP = policy.obj.(*HealthCheckPolicy).requestPath()
+				path, isHTTP = policyRequestPath(policy.obj.(*gkeapi.HealthCheckPolicy))
 				if !isHTTP {
 					continue
 				}
@@ -204,7 +206,7 @@ func (c *cluster) checkLoadBalancerHealth() {
 				c.add(s, "-", "behind %s (GKE), whose load balancer health-checks GET / by default, but its pods report ready on %s (readinessProbe); add a HealthCheckPolicy (networking.gke.io/v1) targeting this Service with requestPath %s, or the route answers \"no healthy upstream\"", r.gateway.resource(), want, want)
 				continue
 			}
-			_, block := policy.obj.(*HealthCheckPolicy).httpBlock()
+			_, block := policyHTTPBlock(policy.obj.(*gkeapi.HealthCheckPolicy))
 			field := "spec.default.config"
 			if block != "" {
 				field += "." + block + ".requestPath"
