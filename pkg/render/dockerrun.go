@@ -31,6 +31,7 @@ func renderDockerRun(m *topology.Model, t topology.Target, p *types.Project, w t
 		data.Network = m.Targets.DockerNetwork.Network
 	}
 	var names []string
+	byName := servicesByName(m)
 	for _, name := range startOrder(m) {
 		s := p.Services[name]
 		c := runContainer{Name: m.Name + "-" + name, Alias: name, Image: s.Image}
@@ -44,7 +45,7 @@ func renderDockerRun(m *topology.Model, t topology.Target, p *types.Project, w t
 		for _, v := range s.Volumes {
 			c.Volumes = append(c.Volumes, m.Name+"-"+v.Source+":"+v.Target)
 		}
-		for _, e := range containerEnv(*mustService(m, name), w) {
+		for _, e := range containerEnv(*byName[name], w) {
 			c.Env = append(c.Env, e.Name+"="+e.Value)
 		}
 		data.Containers = append(data.Containers, c)
@@ -64,6 +65,7 @@ func renderDockerRun(m *topology.Model, t topology.Target, p *types.Project, w t
 // startOrder lists services so that each comes after the services it links
 // to inside the deployment; ties keep the model's order.
 func startOrder(m *topology.Model) []string {
+	byName := servicesByName(m)
 	done := map[string]bool{}
 	var order []string
 	var visit func(s *topology.Service)
@@ -74,7 +76,7 @@ func startOrder(m *topology.Model) []string {
 		done[s.Name] = true
 		for _, l := range s.Links {
 			if l.ResolvedBy == topology.ResolvedByService {
-				visit(mustService(m, l.To))
+				visit(byName[l.To])
 			}
 		}
 		order = append(order, s.Name)
@@ -85,10 +87,11 @@ func startOrder(m *topology.Model) []string {
 	return order
 }
 
-func mustService(m *topology.Model, name string) *topology.Service {
-	s, ok := m.Service(name)
-	if !ok {
-		panic("render: no service " + name)
+// servicesByName indexes m's services (names are unique in a valid model).
+func servicesByName(m *topology.Model) map[string]*topology.Service {
+	idx := make(map[string]*topology.Service, len(m.Services))
+	for i := range m.Services {
+		idx[m.Services[i].Name] = &m.Services[i]
 	}
-	return s
+	return idx
 }

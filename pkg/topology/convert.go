@@ -84,8 +84,9 @@ func (a *App) model() (*Model, []Problem) {
 		c.addf("spec.services", "exactly one service must have role frontend (the page the browser loads); found %d", frontends)
 	}
 	// Links and per-target settings refer to services by name.
+	byName := m.byName()
 	for i := range m.Services {
-		c.links(fmt.Sprintf("spec.services[%d].links", i), m, &m.Services[i])
+		c.links(fmt.Sprintf("spec.services[%d].links", i), m, byName, &m.Services[i])
 	}
 	// Defaults derived from names and roles are checked only when those were
 	// valid, so that one mistake is reported once, where it was made.
@@ -285,10 +286,10 @@ func (c *converter) requestLimit(rp, name, req, limit string) {
 	}
 }
 
-func (c *converter) links(p string, m *Model, s *Service) {
+func (c *converter) links(p string, m *Model, byName map[string]*Service, s *Service) {
 	for j, l := range s.Links {
 		lp := fmt.Sprintf("%s[%d].service", p, j)
-		to, ok := m.Service(l.To)
+		to, ok := byName[l.To]
 		switch {
 		case l.To == "":
 			c.addf(lp, "required: the name of the service the URL points at")

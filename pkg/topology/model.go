@@ -196,6 +196,18 @@ func (m *Model) Service(name string) (*Service, bool) {
 	return nil, false
 }
 
+// byName indexes the services by name; the first of a duplicated name wins,
+// as in Service.
+func (m *Model) byName() map[string]*Service {
+	idx := make(map[string]*Service, len(m.Services))
+	for i := range m.Services {
+		if _, dup := idx[m.Services[i].Name]; !dup {
+			idx[m.Services[i].Name] = &m.Services[i]
+		}
+	}
+	return idx
+}
+
 // Frontend returns the app's single frontend service.
 func (m *Model) Frontend() *Service {
 	for i := range m.Services {

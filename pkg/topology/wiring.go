@@ -14,7 +14,14 @@ type Wiring struct {
 	// URLs lists CHAT_URL first, then every link in service order. For
 	// SynergyChat that is CHAT_URL, API_URL, CRAWLER_BASE_URL.
 	URLs []WiredURL
+
+	// Indexes built by Wire, so that Link and Key stay O(1) for apps of
+	// hundreds of services; a Wiring built by hand has none and is scanned.
+	links map[linkKey]string
+	names map[string]int
 }
+
+type linkKey struct{ service, env string }
 
 // ChatURLName is the name of the entry-point URL, which has no env var.
 const ChatURLName = "CHAT_URL"
@@ -44,6 +51,9 @@ func (w Wiring) Get(name string) string {
 
 // Link returns the URL that service's env var env is set to, or "".
 func (w Wiring) Link(service, env string) string {
+	if w.links != nil {
+		return w.links[linkKey{service, env}]
+	}
 	for _, u := range w.URLs {
 		if u.Service == service && u.Name == env {
 			return u.URL
@@ -55,11 +65,12 @@ func (w Wiring) Link(service, env string) string {
 // Wire computes the wiring of m on target t.
 func Wire(m *Model, t Target) Wiring {
 	fe := m.Frontend()
-	w := Wiring{Target: t, CHATURL: entryURL(m, t, fe)}
+	w := Wiring{Target: t, CHATURL: entryURL(m, t, fe), links: map[linkKey]string{}, names: map[string]int{}}
 	w.URLs = append(w.URLs, WiredURL{Name: ChatURLName, URL: w.CHATURL, To: fe.Name, ResolvedBy: ResolvedByBrowser})
+	byName := m.byName()
 	for _, s := range m.Services {
 		for _, l := range s.Links {
-			to, _ := m.Service(l.To)
+			to := byName[l.To]
 			var u string
 			if l.ResolvedBy == ResolvedByBrowser {
 				u = browserURL(m, t, to)
@@ -67,6 +78,13 @@ func Wire(m *Model, t Target) Wiring {
 				u = internalURL(m, t, to)
 			}
 			w.URLs = append(w.URLs, WiredURL{Name: l.Env, URL: u, Service: s.Name, To: to.Name, ResolvedBy: l.ResolvedBy})
+		}
+	}
+	for _, u := range w.URLs {
+		w.names[u.Name]++
+		k := linkKey{u.Service, u.Name}
+		if _, dup := w.links[k]; !dup { // the first wins, as in the scan
+			w.links[k] = u.URL
 		}
 	}
 	return w
@@ -147,10 +165,12 @@ func KubeServiceName(service string) string { return service + "-service" }
 // Key is a unique name for u in w: its Name, or "service.NAME" where more
 // than one service sets an env var of that name.
 func (w Wiring) Key(u WiredURL) string {
-	n := 0
-	for _, o := range w.URLs {
-		if o.Name == u.Name {
-			n++
+	n := w.names[u.Name]
+	if w.names == nil {
+		for _, o := range w.URLs {
+			if o.Name == u.Name {
+				n++
+			}
 		}
 	}
 	if n > 1 && u.Service != "" {
