@@ -20,7 +20,7 @@ func renderReadme(m *topology.Model, t topology.Target, w topology.Wiring, files
 	}
 	data := struct {
 		Header, App, Target, Description, Dir, ChatURL, VerifyURL string
-		ServerName, GatewayNamespace, Gateway                     string
+		ServerName, GatewayNamespace, Gateway, GatewayClass       string
 		URLs                                                      []topology.WiredURL
 		Hosts, Notes                                              []string
 	}{
@@ -34,6 +34,7 @@ func renderReadme(m *topology.Model, t topology.Target, w topology.Wiring, files
 		ServerName:       m.Targets.Nginx.ServerName,
 		GatewayNamespace: m.Targets.GKE.GatewayNamespace,
 		Gateway:          m.Targets.GKE.Gateway,
+		GatewayClass:     m.Targets.GKE.GatewayClass,
 		URLs:             w.URLs,
 		Notes:            notes(m, t),
 	}
