@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -430,7 +432,44 @@ func marshalObject(obj any) ([]byte, error) {
 	}
 	delete(doc, "status")
 	prune(doc)
+	if v, ok := yamlValue(doc); ok {
+		return yamlv2.Marshal(v)
+	}
 	return yaml.Marshal(doc)
+}
+
+// yamlValue converts a decoded JSON document into the values that
+// sigs.k8s.io/yaml's JSONToYAML would get by re-parsing its JSON with
+// yaml.v2 (integers as int), so that yaml.v2 can emit the same bytes
+// without a second JSON encode and a YAML parse. It reports false for a
+// number that is not an integer, which then takes the general path (the
+// integers already converted marshal to the same JSON).
+func yamlValue(v any) (any, bool) {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			c, ok := yamlValue(e)
+			if !ok {
+				return nil, false
+			}
+			v[k] = c
+		}
+	case []any:
+		for i, e := range v {
+			c, ok := yamlValue(e)
+			if !ok {
+				return nil, false
+			}
+			v[i] = c
+		}
+	case json.Number:
+		i, err := strconv.ParseInt(string(v), 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		return int(i), true
+	}
+	return v, true
 }
 
 // noiseWhenEmpty are fields the typed structs always emit that mean nothing
