@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+	"github.com/synctl/synctl/internal/textdiff"
 
 	"fmt"
 	"io"
@@ -149,7 +150,7 @@ func Check(dir string, want []render.File) (*CheckResult, error) {
 			p := FileProblem{Path: f.Path, Problem: ProblemChanged,
 				Detail: "differs from what synctl writes; change the model rather than the file, then render again"}
 			if isText(got.Data) && isText(f.Data) {
-				p.Unified = Unified("rendered/"+f.Path, joinLabel(dir, f.Path), string(f.Data), string(got.Data), 3)
+				p.Unified = textdiff.Unified("rendered/"+f.Path, joinLabel(dir, f.Path), string(f.Data), string(got.Data), 3)
 			} else {
 				p.Detail = "binary content " + p.Detail
 			}

@@ -3,6 +3,7 @@ package diff
 import (
 	"cmp"
 	"fmt"
+	"github.com/synctl/synctl/internal/textdiff"
 	"slices"
 	"strings"
 
@@ -217,7 +218,7 @@ func single(op string, r resource) Change {
 		if op == OpAdded {
 			c.rank = rankAddedFile
 		}
-		c.lines = len(splitLines(string(r.data)))
+		c.lines = len(textdiff.SplitLines(string(r.data)))
 	case r.id.Kind == "Namespace":
 		c.rank = rankRemovedNamespace
 		if op == OpAdded {
@@ -255,7 +256,7 @@ func pairChange(fromLabel, toLabel string, a, b resource) (Change, bool) {
 			c.Note = "binary files differ"
 			return c, true
 		}
-		c.Unified = Unified(joinLabel(fromLabel, a.path), joinLabel(toLabel, b.path), string(a.data), string(b.data), 3)
+		c.Unified = textdiff.Unified(joinLabel(fromLabel, a.path), joinLabel(toLabel, b.path), string(a.data), string(b.data), 3)
 		return c, true
 	}
 	compareValues("", "", a.value, b.value, &c.Fields)

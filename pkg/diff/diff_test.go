@@ -3,6 +3,7 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/synctl/synctl/internal/textdiff"
 	"strings"
 	"testing"
 
@@ -140,7 +141,7 @@ Changed
       spec.template.spec.containers[name=web].resources: added {requests: {cpu: "250m"}}
 `
 	if got.String() != want {
-		t.Errorf("WriteText:\n%s\nwant:\n%s\n%s", got.String(), want, Unified("want", "got", want, got.String(), 3))
+		t.Errorf("WriteText:\n%s\nwant:\n%s\n%s", got.String(), want, textdiff.Unified("want", "got", want, got.String(), 3))
 	}
 	if res.Equal {
 		t.Error("Equal = true, want false")

@@ -2,16 +2,13 @@ package diff_test
 
 import (
 	"bytes"
-	"flag"
-	"os"
+	"github.com/synctl/synctl/internal/golden"
 	"path/filepath"
 	"testing"
 
 	"github.com/synctl/synctl/pkg/diff"
 	"github.com/synctl/synctl/pkg/topology"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/diff")
 
 // goldenDir holds the expected reports, shared with the CLI's tests.
 const goldenDir = "../../testdata/diff"
@@ -55,32 +52,9 @@ func TestGolden(t *testing.T) {
 			if err := res.WriteJSON(&js); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, name+".txt", text.Bytes())
-			golden(t, name+".json", js.Bytes())
+			golden.Assert(t, filepath.Join(goldenDir, name+".txt"), text.Bytes(), "go test ./pkg/diff -update")
+			golden.Assert(t, filepath.Join(goldenDir, name+".json"), js.Bytes(), "go test ./pkg/diff -update")
 		})
-	}
-}
-
-// golden compares got with testdata/diff/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join(goldenDir, name)
-	if *update {
-		if err := os.MkdirAll(goldenDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v\nCreate it with: go test ./pkg/diff -update", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the report:\n%s\nIf the change is intended: go test ./pkg/diff -update",
-			path, diff.Unified(path, "got", string(want), string(got), 3))
 	}
 }
 
@@ -95,21 +69,5 @@ func BenchmarkCompareMinikubeToGKE(b *testing.B) {
 		if _, err := diff.Compare(from, to); err != nil {
 			b.Fatal(err)
 		}
-	}
-}
-
-// BenchmarkUnified diffs a 2000-line file with 20 scattered edits.
-func BenchmarkUnified(b *testing.B) {
-	var old, new bytes.Buffer
-	for i := range 2000 {
-		line := "line " + string(rune('a'+i%26)) + " " + filepath.Join("x", string(rune('a'+i%7))) + "\n"
-		old.WriteString(line)
-		if i%100 == 50 {
-			line = "edited\n"
-		}
-		new.WriteString(line)
-	}
-	for b.Loop() {
-		diff.Unified("a", "b", old.String(), new.String(), 3)
 	}
 }

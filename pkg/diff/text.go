@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/synctl/synctl/internal/textdiff"
 	"io"
 	"path"
 	"strings"
@@ -31,7 +32,7 @@ func (p painter) unified(u string) string {
 	if !p {
 		return u
 	}
-	lines := splitLines(u)
+	lines := textdiff.SplitLines(u)
 	for i, l := range lines {
 		body := strings.TrimSuffix(l, "\n")
 		var style string
@@ -208,7 +209,7 @@ func writeChange(b *strings.Builder, p painter, c Change) {
 }
 
 func countChangedLines(unified string) (added, removed int) {
-	for _, l := range splitLines(unified) {
+	for _, l := range textdiff.SplitLines(unified) {
 		switch {
 		case strings.HasPrefix(l, "+++"), strings.HasPrefix(l, "---"):
 		case strings.HasPrefix(l, "+"):
@@ -221,7 +222,7 @@ func countChangedLines(unified string) (added, removed int) {
 }
 
 func indent(s, prefix string) string {
-	lines := splitLines(s)
+	lines := textdiff.SplitLines(s)
 	for i, l := range lines {
 		lines[i] = prefix + l
 	}

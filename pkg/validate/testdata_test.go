@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/synctl/synctl/internal/golden"
 )
 
 // TestBrokenInputs runs every case under testdata/validate: a bundle with one
@@ -27,10 +29,7 @@ func TestBrokenInputs(t *testing.T) {
 		}
 		n++
 		t.Run(e.Name(), func(t *testing.T) {
-			want, err := os.ReadFile(filepath.Join(root, e.Name(), "want.txt"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			wantFile := filepath.Join(root, e.Name(), "want.txt")
 			t.Chdir(filepath.Join(root, e.Name()))
 			r, err := Paths([]string{"."}, Options{SkipNginx: true})
 			if err != nil {
@@ -40,9 +39,7 @@ func TestBrokenInputs(t *testing.T) {
 			for _, p := range r.Problems {
 				got = append(got, p.String())
 			}
-			if g, w := strings.Join(got, "\n"), strings.TrimSpace(string(want)); g != w {
-				t.Errorf("problems:\n%s\nwant:\n%s", g, w)
-			}
+			golden.Assert(t, wantFile, []byte(strings.Join(got, "\n")+"\n"), "go test ./pkg/validate -run TestBrokenInputs -update")
 			if len(r.Problems) == 0 {
 				t.Error("a broken input must report at least one problem")
 			}

@@ -1,4 +1,6 @@
-package diff
+// Package textdiff computes line diffs (Myers' algorithm) and prints them in
+// diff -u format: for synctl diff, render --check and golden-file tests.
+package textdiff
 
 import (
 	"fmt"
@@ -19,9 +21,9 @@ type edit struct {
 	line string // includes its "\n" unless it is a last line without one
 }
 
-// splitLines splits text into lines that keep their newline, so that a last
+// SplitLines splits text into lines that keep their newline, so that a last
 // line with and without one compare different (as diff(1) shows them).
-func splitLines(s string) []string {
+func SplitLines(s string) []string {
 	if s == "" {
 		return nil
 	}
@@ -110,7 +112,7 @@ func Unified(fromName, toName, old, new string, context int) string {
 	if old == new {
 		return ""
 	}
-	script := editScript(splitLines(old), splitLines(new))
+	script := editScript(SplitLines(old), SplitLines(new))
 	var b strings.Builder
 	fmt.Fprintf(&b, "--- %s\n+++ %s\n", fromName, toName)
 	// aLine/bLine are 1-based numbers of the next line on each side.

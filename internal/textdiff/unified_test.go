@@ -1,6 +1,7 @@
-package diff
+package textdiff
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,5 +72,21 @@ func TestUnifiedAppliesWithPatch(t *testing.T) {
 		if string(got) != new {
 			t.Errorf("seed %d: patched file =\n%s\nwant\n%s", seed, got, new)
 		}
+	}
+}
+
+// BenchmarkUnified diffs a 2000-line file with 20 scattered edits.
+func BenchmarkUnified(b *testing.B) {
+	var old, new bytes.Buffer
+	for i := range 2000 {
+		line := "line " + string(rune('a'+i%26)) + " " + filepath.Join("x", string(rune('a'+i%7))) + "\n"
+		old.WriteString(line)
+		if i%100 == 50 {
+			line = "edited\n"
+		}
+		new.WriteString(line)
+	}
+	for b.Loop() {
+		Unified("a", "b", old.String(), new.String(), 3)
 	}
 }
