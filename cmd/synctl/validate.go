@@ -3,10 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
-
-	"github.com/synctl/synctl/pkg/validate"
 )
 
 type validateOptions struct {
@@ -45,28 +46,53 @@ Exit status: 0 no problems, 1 problems found, 2 unreadable input or usage error.
 	return cmd
 }
 
+// validateHelper is the program that runs the checks. They link compose-go's
+// schema loader, the Gateway API CRD validator and CEL, whose package
+// initialisation alone takes about 14 ms; in their own binary, that cost is
+// paid by `synctl validate` only and not by every render, diff and wiring.
+const validateHelper = "synctl-validate"
+
+// runValidate runs the helper with the parsed arguments on synctl's own
+// streams; its output and exit status are synctl's.
 func runValidate(s streams, o *validateOptions, paths []string) error {
-	r, err := validate.Paths(paths, validate.Options{SkipNginx: o.skipNginx})
+	helper, err := findValidateHelper()
 	if err != nil {
-		var ie *validate.InputError
-		if errors.As(err, &ie) {
-			return err // exit 2
-		}
-		return withCode(exitFailure, err)
+		return err
 	}
-	for _, p := range r.Problems {
-		fmt.Fprintln(s.Out, p)
+	var args []string
+	if o.skipNginx {
+		args = append(args, "--skip-nginx")
 	}
-	for _, sk := range r.Skipped {
-		fmt.Fprintln(s.Err, sk)
+	args = append(append(args, "--"), paths...)
+	cmd := exec.Command(helper, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.In, s.Out, s.Err
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() > 0 {
+		return silentExit(ee.ExitCode()) // the helper printed why
 	}
-	if len(r.Problems) > 0 {
-		fmt.Fprintf(s.Err, "synctl: %d problem(s) in %d file(s) checked\n", len(r.Problems), len(r.Files))
-		return silentExit(exitFailure)
+	if err != nil {
+		return fmt.Errorf("running %s: %w", helper, err)
 	}
-	if len(r.Files) == 0 {
-		return fmt.Errorf("no compose, nginx or Kubernetes files found in %v", paths)
-	}
-	fmt.Fprintf(s.Err, "synctl: %d file(s) checked, no problems\n", len(r.Files))
 	return nil
+}
+
+// findValidateHelper looks for the helper in $SYNCTL_VALIDATE, next to the
+// synctl executable, then on $PATH.
+func findValidateHelper() (string, error) {
+	if p := os.Getenv("SYNCTL_VALIDATE"); p != "" {
+		return p, nil
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		p := filepath.Join(filepath.Dir(exe), validateHelper)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	if p, err := exec.LookPath(validateHelper); err == nil {
+		return p, nil
+	}
+	return "", fmt.Errorf("synctl validate runs %s, which is neither next to %s nor on $PATH; install both with: go install github.com/synctl/synctl/cmd/...",
+		validateHelper, exe)
 }

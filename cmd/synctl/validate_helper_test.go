@@ -1,0 +1,50 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// TestMain builds the synctl-validate helper that `synctl validate` runs, so
+// that the validate tests go through the real helper.
+func TestMain(m *testing.M) {
+	os.Exit(runWithHelper(m))
+}
+
+func runWithHelper(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "synctl-validate-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	helper := filepath.Join(dir, validateHelper)
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", helper, "github.com/synctl/synctl/cmd/synctl-validate")
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "building %s: %v\n%s", validateHelper, err, out)
+		return 1
+	}
+	os.Setenv("SYNCTL_VALIDATE", helper)
+	return m.Run()
+}
+
+// Without the helper, validate says how to install it and exits 2.
+func TestValidateHelperMissing(t *testing.T) {
+	t.Setenv("SYNCTL_VALIDATE", "")
+	t.Setenv("PATH", t.TempDir())
+	var out, errb bytes.Buffer
+	code := run([]string{"validate", "."}, streams{In: &bytes.Buffer{}, Out: &out, Err: &errb})
+	if code != exitUsage {
+		t.Errorf("exit code = %d, want %d", code, exitUsage)
+	}
+	want := "synctl: synctl validate runs synctl-validate, which is neither next to "
+	if !strings.HasPrefix(errb.String(), want) || !strings.HasSuffix(errb.String(), " nor on $PATH; install both with: go install github.com/synctl/synctl/cmd/...\n") {
+		t.Errorf("stderr = %q, want %q...", errb.String(), want)
+	}
+}
