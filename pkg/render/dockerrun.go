@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"text/template"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -10,6 +11,11 @@ import (
 	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/templates"
 )
+
+// Templates are parsed once per process; executing one is safe concurrently.
+var dockerRunTemplate = sync.OnceValues(func() (*template.Template, error) {
+	return templates.Parse("docker-run.sh.tmpl", template.FuncMap{"quote": templates.ShellQuote})
+})
 
 type runContainer struct {
 	Name, Alias, Image              string
@@ -19,7 +25,7 @@ type runContainer struct {
 // renderDockerRun writes the compose project as `docker run` commands, in
 // dependency order so that a container starts after what it links to.
 func renderDockerRun(m *topology.Model, t topology.Target, p *types.Project, w topology.Wiring) ([]byte, error) {
-	tmpl, err := templates.Parse("docker-run.sh.tmpl", template.FuncMap{"quote": templates.ShellQuote})
+	tmpl, err := dockerRunTemplate()
 	if err != nil {
 		return nil, err
 	}

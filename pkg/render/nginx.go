@@ -3,10 +3,16 @@ package render
 import (
 	"bytes"
 	"strings"
+	"sync"
+	"text/template"
 
 	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/templates"
 )
+
+var nginxConfTemplate = sync.OnceValues(func() (*template.Template, error) {
+	return templates.Parse("nginx.conf.tmpl", nil)
+})
 
 type nginxUpstream struct {
 	Name, Service string
@@ -23,7 +29,7 @@ type nginxLocation struct {
 // validated by topology (names, DNS names, URL paths), so none can end a
 // directive or open a block.
 func renderNginxConf(m *topology.Model, t topology.Target) ([]byte, error) {
-	tmpl, err := templates.Parse("nginx.conf.tmpl", nil)
+	tmpl, err := nginxConfTemplate()
 	if err != nil {
 		return nil, err
 	}

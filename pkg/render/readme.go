@@ -5,16 +5,22 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"text/template"
 
 	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/templates"
 )
 
+var readmeTemplate = sync.OnceValues(func() (*template.Template, error) {
+	return templates.Parse("README.md.tmpl", nil)
+})
+
 // renderReadme writes the bundle's README: its wiring table, the commands
 // that bring it up, and where it deliberately departs from the hand-written
 // setup in the seed note.
 func renderReadme(m *topology.Model, t topology.Target, w topology.Wiring, files []File) ([]byte, error) {
-	tmpl, err := templates.Parse("README.md.tmpl", nil)
+	tmpl, err := readmeTemplate()
 	if err != nil {
 		return nil, err
 	}
