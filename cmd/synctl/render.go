@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -77,12 +78,22 @@ func (o *renderOptions) run(s streams) error {
 		}
 		return o.print(s, m, targets[0])
 	}
+	// Targets render independently from the read-only model: side by side,
+	// then joined in target order (the first failing target's error wins, as
+	// it would one after the other).
+	bundles := make([][]render.File, len(targets))
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() { bundles[i], errs[i] = render.Render(m, t) })
+	}
+	wg.Wait()
 	var files []render.File
-	for _, t := range targets {
-		fs, err := render.Render(m, t)
-		if err != nil {
-			return err
+	for i, t := range targets {
+		if errs[i] != nil {
+			return errs[i]
 		}
+		fs := bundles[i]
 		if all {
 			for i := range fs {
 				fs[i].Path = string(t) + "/" + fs[i].Path

@@ -1,7 +1,9 @@
 package render_test
 
 import (
+	"bytes"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/synctl/synctl/internal/benchapp"
@@ -47,4 +49,41 @@ func BenchmarkRenderGenerated(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/service")
 		})
 	}
+}
+
+// Rendering every target of one model at once is safe: synctl render
+// --target all does it. Run with -race to check.
+func TestRenderConcurrent(t *testing.T) {
+	m, err := topology.Decode("bench.yaml", benchapp.Spec(20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[topology.Target][]render.File{}
+	for _, tg := range topology.Targets() {
+		if want[tg], err = render.Render(m, tg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		for _, tg := range topology.Targets() {
+			wg.Go(func() {
+				got, err := render.Render(m, tg)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if len(got) != len(want[tg]) {
+					t.Errorf("%s: %d files, want %d", tg, len(got), len(want[tg]))
+					return
+				}
+				for i := range got {
+					if got[i].Path != want[tg][i].Path || (!got[i].KeyMaterial && !bytes.Equal(got[i].Data, want[tg][i].Data)) {
+						t.Errorf("%s: %s differs when rendered concurrently", tg, got[i].Path)
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
 }
