@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
 
 	yamlv2 "go.yaml.in/yaml/v2"
@@ -420,6 +421,13 @@ func (k *kube) healthCheckPolicy(s topology.Service) *gkeapi.HealthCheckPolicy {
 // structs carry: status, null fields (creationTimestamp) and empty
 // resources/strategy blocks. Keys come out sorted, so output is stable.
 func marshalObject(obj any) ([]byte, error) {
+	if d, ok := docOf(reflect.ValueOf(obj)); ok {
+		if doc, ok := d.(map[string]any); ok {
+			delete(doc, "status")
+			prune(doc)
+			return yamlv2.Marshal(doc)
+		}
+	}
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err

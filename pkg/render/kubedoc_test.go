@@ -1,0 +1,156 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/synctl/synctl/internal/benchapp"
+	"github.com/synctl/synctl/pkg/topology"
+)
+
+// jsonDoc is what docOf mirrors: the JSON round trip, numbers as int.
+func jsonDoc(t *testing.T, v any) any {
+	t.Helper()
+	j, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	doc, ok := yamlValue(doc)
+	if !ok {
+		t.Fatalf("yamlValue refused %s", j)
+	}
+	return doc
+}
+
+// Every object synctl renders takes docOf's path and gets exactly the
+// document of the JSON round trip.
+func TestDocOfMatchesJSON(t *testing.T) {
+	shop, err := os.ReadFile("../../testdata/apps/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	specs := map[string][]byte{
+		"synergychat": topology.DefaultSpec(),
+		"shop":        shop,
+		"bench-30":    benchapp.Spec(30),
+	}
+	for name, spec := range specs {
+		m, err := topology.Decode(name+".yaml", spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tg := range []topology.Target{topology.Minikube, topology.GKE} {
+			for _, o := range kubeObjects(m, tg, topology.Wire(m, tg)) {
+				got, ok := docOf(reflect.ValueOf(o.obj))
+				if !ok {
+					t.Errorf("%s %s %s: docOf refused it", name, tg, o.file)
+					continue
+				}
+				if want := jsonDoc(t, o.obj); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s %s %s:\n got %#v\nwant %#v", name, tg, o.file, got, want)
+				}
+			}
+		}
+	}
+}
+
+type docInner struct {
+	A string `json:"a,omitempty"`
+	B int    `json:"b"`
+}
+
+type docEmbedded struct {
+	E string `json:"e"`
+}
+
+type docSample struct {
+	docEmbedded
+	*docInner
+	metav1.TypeMeta `json:",inline"`
+	Named           docInner                     `json:"named"`
+	Time            metav1.Time                  `json:"time,omitempty,omitzero"`
+	TimeKept        metav1.Time                  `json:"timeKept"`
+	Q               resource.Quantity            `json:"q"`
+	QP              *resource.Quantity           `json:"qp"`
+	Port            intstr.IntOrString           `json:"port"`
+	Res             corev1.ResourceList          `json:"res,omitempty"`
+	NilMap          map[string]string            `json:"nilMap"`
+	EmptyMap        map[string]string            `json:"emptyMap"`
+	NilSlice        []string                     `json:"nilSlice"`
+	Ptrs            []*int32                     `json:"ptrs"`
+	Iface           any                          `json:"iface"`
+	Skipped         string                       `json:"-"`
+	Untagged        bool                         //nolint:revive // as encoding/json names it
+	unexported      string                       //nolint:unused
+	Nested          map[string]map[string]string `json:"nested"`
+}
+
+func TestDocOfRules(t *testing.T) {
+	one := int32(1)
+	qp := resource.MustParse("1Gi")
+	v := &docSample{
+		docEmbedded: docEmbedded{E: "e"},
+		docInner:    &docInner{B: 2},
+		TypeMeta:    metav1.TypeMeta{Kind: "K", APIVersion: "v1"},
+		Named:       docInner{A: "x"},
+		Q:           resource.MustParse("250m"),
+		QP:          &qp,
+		Port:        intstr.FromString("http"),
+		Res:         corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")},
+		EmptyMap:    map[string]string{},
+		Ptrs:        []*int32{&one, nil},
+		Iface:       map[string]any{"k": []any{"v", 3}},
+		Nested:      map[string]map[string]string{"a": {"b": "<&>"}},
+		unexported:  "no",
+	}
+	got, ok := docOf(reflect.ValueOf(v))
+	if !ok {
+		t.Fatal("docOf refused it")
+	}
+	if want := jsonDoc(t, v); !reflect.DeepEqual(got, want) {
+		t.Errorf("\n got %#v\nwant %#v", got, want)
+	}
+	// A nil embedded pointer drops its fields, as in encoding/json.
+	v.docInner = nil
+	got, _ = docOf(reflect.ValueOf(v))
+	if want := jsonDoc(t, v); !reflect.DeepEqual(got, want) {
+		t.Errorf("nil embedded pointer:\n got %#v\nwant %#v", got, want)
+	}
+}
+
+// What docOf does not mirror, it refuses, and marshalObject falls back.
+func TestDocOfRefuses(t *testing.T) {
+	type quoted struct {
+		N int `json:"n,string"`
+	}
+	type clash struct {
+		docEmbedded
+		E string `json:"e"`
+	}
+	for name, v := range map[string]any{
+		"float":        struct{ F float64 }{1.5},
+		"bytes":        struct{ B []byte }{[]byte("x")},
+		"string opt":   quoted{N: 1},
+		"clash":        clash{},
+		"int map key":  map[int]string{1: "a"},
+		"invalid utf8": struct{ S string }{"\xff"},
+	} {
+		if _, ok := docOf(reflect.ValueOf(v)); ok {
+			t.Errorf("%s: docOf accepted it", name)
+		}
+	}
+}
