@@ -5,5 +5,6 @@ package main
 import "os"
 
 func main() {
+	deferFirstGC()
 	os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 }
