@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# bench/run.sh: time synctl as a whole process, side by side with kompose,
+# and print one markdown table of medians and peak memory.
+#
+#   bash bench/run.sh            # from a clean checkout; needs Go
+#
+# Environment:
+#   RUNS=20          timed runs per small workload (5 for the 1000-service app)
+#   SIZES="10 100 1000"   generated app sizes
+#   BENCH_TMP=DIR    where bundles are written (default /dev/shm when present,
+#                    so the numbers are synctl's and not the disk's)
+#   KOMPOSE=PATH     use this kompose binary instead of building v1.38.0
+#   BENCH_NO_HYPERFINE=1  time with the script's own loop even if hyperfine is there
+#
+# Wall times come from hyperfine (installed with apt-get when running as root
+# and missing) or, failing that, from a loop around `date +%s%N`; peak memory
+# (max RSS) from GNU time. kompose v1.38.0 is built once from a throwaway
+# module outside the repository (its go.mod is not synctl's) and cached under
+# ${XDG_CACHE_HOME:-$HOME/.cache}/synctl-bench/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+RUNS=${RUNS:-20}
+SIZES=${SIZES:-10 100 1000}
+KOMPOSE_VERSION=v1.38.0
+CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/synctl-bench
+KOMPOSE_TIMEOUT=${KOMPOSE_TIMEOUT:-120}
+
+log() { printf '%s\n' "$*" >&2; }
+
+tmpbase=${BENCH_TMP:-}
+if [ -z "$tmpbase" ]; then
+  if [ -d /dev/shm ] && [ -w /dev/shm ]; then tmpbase=/dev/shm; else tmpbase=${TMPDIR:-/tmp}; fi
+fi
+WORK=$(mktemp -d "$tmpbase/synctl-bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+# --- tools -----------------------------------------------------------------
+apt_install() { # package: install when root with apt-get, quietly
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || return 1
+  log "installing $1 with apt-get"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+    { apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$1" >/dev/null 2>&1; }
+}
+HYPERFINE=
+if [ -z "${BENCH_NO_HYPERFINE:-}" ]; then
+  command -v hyperfine >/dev/null || apt_install hyperfine || true
+  HYPERFINE=$(command -v hyperfine || true)
+fi
+[ -x /usr/bin/time ] || apt_install time || true
+GNUTIME=
+if [ -x /usr/bin/time ] && /usr/bin/time -f %M true >/dev/null 2>&1; then GNUTIME=/usr/bin/time; fi
+
+# --- build -------------------------------------------------------------------
+BIN=$WORK/bin
+mkdir -p "$BIN"
+log "building synctl, synctl-validate and genapp"
+go build -o "$BIN/synctl" ./cmd/synctl
+go build -o "$BIN/synctl-validate" ./cmd/synctl-validate # synctl validate runs it from beside synctl
+go build -o "$BIN/genapp" ./bench/genapp
+SYNCTL=$BIN/synctl
+
+KOMPOSE=${KOMPOSE:-}
+KOMPOSE_WHY=""
+build_kompose() {
+  local out=$CACHE/kompose-$KOMPOSE_VERSION
+  if [ -x "$out" ]; then KOMPOSE=$out; return 0; fi
+  mkdir -p "$CACHE"
+  local mod
+  mod=$(mktemp -d "${TMPDIR:-/tmp}/benchkompose.XXXXXX")
+  log "building kompose $KOMPOSE_VERSION in $mod (once; cached in $CACHE)"
+  cat >"$mod/main.go" <<'EOF'
+// Throwaway module for synctl's bench/run.sh: kompose's own main.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/kubernetes/kompose/cmd"
+)
+
+func main() {
+	if err := cmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+EOF
+  if (
+    cd "$mod" &&
+      export GOWORK=off GOFLAGS=-mod=mod &&
+      go mod init benchkompose &&
+      # kompose's go.mod replaces openshift/api; replaces do not carry over
+      # to a module that requires it, so repeat it here.
+      go mod edit -replace 'github.com/openshift/api@v3.9.0+incompatible=github.com/openshift/api@v0.0.0-20230704153349-abb98ff04d03' &&
+      go get "github.com/kubernetes/kompose@$KOMPOSE_VERSION" &&
+      go build -o "$out.tmp" . &&
+      mv "$out.tmp" "$out"
+  ) >"$mod/build.log" 2>&1; then
+    KOMPOSE=$out
+    rm -rf "$mod"
+  else
+    KOMPOSE_WHY="building kompose $KOMPOSE_VERSION failed: $(tail -n 3 "$mod/build.log" | tr '\n' ' ')"
+    rm -rf "$mod"
+    return 1
+  fi
+}
+if [ -z "$KOMPOSE" ]; then build_kompose || log "$KOMPOSE_WHY"; fi
+
+# --- inputs ------------------------------------------------------------------
+"$SYNCTL" render --target all --out "$WORK/default" 2>/dev/null
+for n in $SIZES; do
+  "$BIN/genapp" -n "$n" >"$WORK/app$n.yaml"
+  # kompose's input: the same app as the compose file of the docker-network
+  # target (services on one network, public ones publishing their ports).
+  "$SYNCTL" render -f "$WORK/app$n.yaml" --target docker-network --out "$WORK/compose$n" 2>/dev/null
+done
+
+# --- measuring ---------------------------------------------------------------
+# measure RUNS PREPARE CMD...: sets MED_MS (median wall, ms) and RSS_MB
+# (median peak RSS, MB). PREPARE runs before every run, untimed. Exit status
+# 1 (diff found a difference) counts as success.
+MED_MS="" RSS_MB=""
+measure() {
+  local runs=$1 prepare=$2
+  shift 2
+  local cmd="$*"
+  if [ -n "$HYPERFINE" ]; then
+    local json=$WORK/hf.json
+    "$HYPERFINE" -N -i --style none --warmup 2 --runs "$runs" --prepare "$prepare" \
+      --export-json "$json" "$cmd" >/dev/null 2>&1
+    MED_MS=$(sed -n 's/.*"median": *\([0-9.eE+-]*\).*/\1/p' "$json" | head -n 1 | awk '{printf "%.1f", $1 * 1000}')
+  else
+    local i t0 t1 times=()
+    for ((i = 0; i < runs + 1; i++)); do
+      sh -c "$prepare"
+      t0=$(date +%s%N)
+      "$@" >/dev/null 2>&1 || true
+      t1=$(date +%s%N)
+      [ "$i" -gt 0 ] && times+=($(((t1 - t0) / 1000))) # first run is a warm-up
+    done
+    MED_MS=$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {m = NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f", m / 1000}')
+  fi
+  RSS_MB="n/a"
+  if [ -n "$GNUTIME" ]; then
+    local rss=()
+    for i in 1 2 3; do
+      sh -c "$prepare"
+      "$GNUTIME" -f %M -o "$WORK/rss" "$@" >/dev/null 2>&1 || true
+      rss+=("$(tail -n 1 "$WORK/rss")")
+    done
+    RSS_MB=$(printf '%s\n' "${rss[@]}" | sort -n | sed -n 2p | awk '{printf "%.0f", $1 / 1024}')
+  fi
+}
+
+OUT=$WORK/out
+clean="rm -rf $OUT"
+rows=()
+row() { rows+=("| $1 | $2 | $3 | $4 | $5 | $6 | $7 |"); }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+# kompose_run COMPOSE RUNS: sets K_MS (median ms, empty when not measured)
+# and K_TIME, K_RSS for the table.
+kompose_run() {
+  K_MS="" K_TIME="-" K_RSS="-"
+  [ -n "$KOMPOSE" ] || return 0
+  rm -rf "$OUT"
+  if ! timeout "$KOMPOSE_TIMEOUT" "$KOMPOSE" convert --suppress-warnings -f "$1" -o "$OUT/" >/dev/null 2>&1; then
+    K_TIME="failed or > $KOMPOSE_TIMEOUT s"
+    return 0
+  fi
+  measure "$2" "$clean" "$KOMPOSE" convert --suppress-warnings -f "$1" -o "$OUT/"
+  K_MS=$MED_MS K_TIME="$MED_MS ms" K_RSS="$RSS_MB MB"
+}
+
+log "timing (median of $RUNS runs each; hyperfine: ${HYPERFINE:-no, own loop}; peak RSS: ${GNUTIME:-unavailable})"
+
+measure "$RUNS" "$clean" "$SYNCTL" render --target all --out "$OUT"
+S_DEFAULT=$MED_MS S_RSS=$RSS_MB
+kompose_run "$WORK/default/docker-network/compose.yaml" "$RUNS"
+K_DEFAULT=$K_MS
+row "render --target all, SynergyChat (3 services)" "$S_DEFAULT ms" "$S_RSS MB" "" "$K_TIME" "$K_RSS" "$(ratio "$S_DEFAULT" "$K_MS")"
+
+measure "$RUNS" "true" "$SYNCTL" render --target minikube
+row "render --target minikube (one Kubernetes target), SynergyChat" "$MED_MS ms" "$RSS_MB MB" "" "$K_TIME" "$K_RSS" "$(ratio "$MED_MS" "$K_MS")"
+
+bundles=()
+for t in docker docker-network nginx minikube gke; do bundles+=("$WORK/default/$t"); done
+measure "$RUNS" "true" "$SYNCTL" validate --skip-nginx "${bundles[@]}"
+row "validate --skip-nginx, all five SynergyChat bundles" "$MED_MS ms" "$RSS_MB MB" "" "" "" ""
+if command -v nginx >/dev/null && [ "$(id -u)" = 0 ]; then
+  measure "$RUNS" "true" "$SYNCTL" validate "${bundles[@]}"
+  row "validate with nginx -t, all five SynergyChat bundles" "$MED_MS ms" "$RSS_MB MB" "" "" "" ""
+fi
+
+measure "$RUNS" "true" "$SYNCTL" diff --from minikube --to gke
+row "diff --from minikube --to gke" "$MED_MS ms" "$RSS_MB MB" "" "" "" ""
+
+declare -A S_N K_N R_N
+for n in $SIZES; do
+  runs=$RUNS
+  [ "$n" -ge 1000 ] && runs=$(( RUNS < 5 ? RUNS : 5 ))
+  measure "$runs" "$clean" "$SYNCTL" render -f "$WORK/app$n.yaml" --target all --out "$OUT"
+  S_N[$n]=$MED_MS R_N[$n]=$RSS_MB
+  per=$(awk -v t="${S_N[$n]}" -v n="$n" 'BEGIN { printf "%.3f ms", t / n }')
+  kompose_run "$WORK/compose$n/compose.yaml" "$runs"
+  K_N[$n]=$K_MS
+  row "render --target all, generated app of $n services" "${S_N[$n]} ms" "${R_N[$n]} MB" "$per" "$K_TIME" "$K_RSS" "$(ratio "${S_N[$n]}" "$K_MS")"
+done
+
+# --- report ------------------------------------------------------------------
+echo
+echo "| workload | synctl median | synctl peak RSS | per service | kompose $KOMPOSE_VERSION median | kompose peak RSS | synctl / kompose |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+printf '%s\n' "${rows[@]}"
+echo
+timer="a date +%s%N loop" rss="nothing (install the time package)"
+[ -n "$HYPERFINE" ] && timer=$("$HYPERFINE" --version)
+[ -n "$GNUTIME" ] && rss="GNU time"
+echo "$(go env GOVERSION), $(nproc) cores, $(uname -m); medians of $RUNS runs (1000-service app: at most 5)," \
+  "wall time by $timer, peak RSS (median of 3) by $rss; bundles written to $tmpbase."
+echo "kompose converts the app's docker-network compose.yaml to Kubernetes manifests (one target);" \
+  "synctl renders all five targets from the model, so the ratio favours kompose."
+[ -n "$KOMPOSE_WHY" ] && echo "kompose not measured: $KOMPOSE_WHY"
+
+# Goals of issue 7.
+goal() { # description, ok (0/1)
+  if [ "$2" = 1 ]; then echo "- met: $1"; else echo "- MISSED: $1"; fi
+}
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }' && echo 1 || echo 0; }
+echo
+echo "Goals:"
+goal "render --target all, SynergyChat <= 15 ms (median $S_DEFAULT ms)" "$(le "$S_DEFAULT" 15)"
+if [ -n "$K_DEFAULT" ]; then
+  goal "render --target all, SynergyChat <= half of kompose ($S_DEFAULT ms vs $K_DEFAULT ms)" "$(le "$S_DEFAULT" "$(awk -v k="$K_DEFAULT" 'BEGIN { print k / 2 }')")"
+fi
+if [ -n "${S_N[1000]:-}" ]; then
+  goal "1000 services, every target <= 1 s (median ${S_N[1000]} ms)" "$(le "${S_N[1000]}" 1000)"
+  [ "${R_N[1000]}" != n/a ] && goal "1000 services, every target <= 300 MB peak (${R_N[1000]} MB)" "$(le "${R_N[1000]}" 300)"
+fi
+if [ -n "${S_N[10]:-}" ] && [ -n "${S_N[100]:-}" ] && [ -n "${S_N[1000]:-}" ]; then
+  # Per added service, which leaves out the fixed start-up cost.
+  a=$(awk -v x="${S_N[10]}" -v y="${S_N[100]}" 'BEGIN { printf "%.3f", (y - x) / 90 }')
+  b=$(awk -v x="${S_N[100]}" -v y="${S_N[1000]}" 'BEGIN { printf "%.3f", (y - x) / 900 }')
+  goal "time per service roughly flat: $a ms per added service from 10 to 100, $b ms from 100 to 1000 (within 2x)" \
+    "$(awk -v a="$a" -v b="$b" 'BEGIN { print (b <= 2 * a && a <= 2 * b) ? 1 : 0 }')"
+fi
