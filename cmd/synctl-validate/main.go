@@ -12,10 +12,12 @@ import (
 	"io"
 	"os"
 
+	"github.com/synctl/synctl/internal/startgc"
 	"github.com/synctl/synctl/internal/validatecli"
 )
 
 func main() {
+	startgc.DeferFirst()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -2,9 +2,13 @@
 // into working deployments for docker, compose behind nginx, Minikube and GKE.
 package main
 
-import "os"
+import (
+	"os"
+
+	"github.com/synctl/synctl/internal/startgc"
+)
 
 func main() {
-	deferFirstGC()
+	startgc.DeferFirst()
 	os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 }
