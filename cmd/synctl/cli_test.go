@@ -159,6 +159,21 @@ func TestOutputSafety(t *testing.T) {
 	}
 }
 
+// TestRenderAgain: rendering into the directory of a previous render just
+// updates it, for every target (the docker run script's header sits on its
+// second line, after the #! line).
+func TestRenderAgain(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	for i := range 2 {
+		if code, _, errs := runCLI(t, "render", "--target", "all", "--out", dir); code != 0 {
+			t.Fatalf("render %d: exit %d: %s", i+1, code, errs)
+		}
+	}
+	if code, _, errs := runCLI(t, "render", "--target", "all", "--out", dir, "--check"); code != 0 {
+		t.Errorf("--check after two renders: exit %d: %s", code, errs)
+	}
+}
+
 func TestUnwritableOut(t *testing.T) {
 	if os.Geteuid() == 0 {
 		t.Skip("root can write anywhere: permissions cannot make a directory unwritable")

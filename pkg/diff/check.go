@@ -69,26 +69,6 @@ func ReadDir(dir string) ([]render.File, error) {
 	return files, nil
 }
 
-// IsGenerated reports whether data starts with synctl's header: within its
-// first two lines (a shebang may come first), a comment holding
-// render.HeaderMarker and "DO NOT EDIT", or, for Markdown, an HTML comment
-// naming synctl.
-func IsGenerated(data []byte) bool {
-	lines := bytes.SplitN(data, []byte("\n"), 3)
-	for i, line := range lines[:min(2, len(lines))] {
-		line = bytes.TrimSpace(line)
-		switch {
-		case bytes.Contains(line, []byte(render.HeaderMarker)) && bytes.Contains(line, []byte("DO NOT EDIT")):
-			return true
-		case i == 0 && bytes.HasPrefix(line, []byte("<!--")) && bytes.Contains(line, []byte("synctl")):
-			return true
-		case i == 0 && !bytes.HasPrefix(line, []byte("#!")):
-			return false
-		}
-	}
-	return false
-}
-
 // Problems a check finds with one file.
 const (
 	ProblemMissing = "missing" // synctl would write it; the directory lacks it
@@ -163,7 +143,7 @@ func Check(dir string, want []render.File) (*CheckResult, error) {
 		}
 	}
 	for _, f := range have {
-		if !written[f.Path] && IsGenerated(f.Data) {
+		if !written[f.Path] && render.IsGenerated(f.Data) {
 			res.Problems = append(res.Problems, FileProblem{Path: f.Path, Problem: ProblemStale,
 				Detail: "stale generated file: synctl made it but no longer writes it; delete it"})
 		}

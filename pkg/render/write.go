@@ -1,10 +1,10 @@
 package render
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -97,21 +97,23 @@ func existsForeign(path string) bool {
 		return false
 	}
 	defer f.Close()
-	line, _ := bufio.NewReader(f).ReadSlice('\n')
-	return !IsGenerated(line)
+	head := make([]byte, 512)
+	n, _ := io.ReadFull(f, head)
+	// synctl's certificate and key have no room for a header; they are the
+	// user's to keep (see keepKeyMaterial), but not foreign content to refuse.
+	return !IsGenerated(head[:n]) && !bytes.HasPrefix(head[:n], []byte("-----BEGIN "))
 }
 
 // IsGenerated reports whether data (a file's start) carries synctl's
-// generated-file header in its first line. Key material has none and is
-// recognised by path instead.
+// generated-file header: in its first line, or in its second after a "#!"
+// line (docker-run.sh). Key material carries none.
 func IsGenerated(data []byte) bool {
-	first, _, _ := bytes.Cut(data, []byte("\n"))
-	return bytes.Contains(first, []byte(HeaderMarker)) || isPEM(first)
+	first, rest, _ := bytes.Cut(data, []byte("\n"))
+	if bytes.HasPrefix(first, []byte("#!")) {
+		first, _, _ = bytes.Cut(rest, []byte("\n"))
+	}
+	return bytes.Contains(first, []byte(HeaderMarker))
 }
-
-// isPEM: a certificate or key synctl wrote is the user's to keep, but it is
-// not foreign content to refuse either.
-func isPEM(first []byte) bool { return bytes.HasPrefix(first, []byte("-----BEGIN ")) }
 
 // keepKeyMaterial drops key material from files when every key file of the
 // same directory already exists in dir, so that a render keeps the
