@@ -110,9 +110,20 @@ func checkKube(docs []kubeDoc) []Problem {
 		case *corev1.Service:
 			c.checkService(o, v)
 		case *autoscalingv1.HorizontalPodAutoscaler:
-			c.checkScaleTarget(o, v.Spec.ScaleTargetRef.APIVersion, v.Spec.ScaleTargetRef.Kind, v.Spec.ScaleTargetRef.Name)
+			r := v.Spec.ScaleTargetRef
+			if t := c.checkScaleTarget(o, r.APIVersion, r.Kind, r.Name); t != nil && v.Spec.TargetCPUUtilizationPercentage != nil {
+				c.checkCPURequests(o, "spec.targetCPUUtilizationPercentage", t)
+			}
 		case *autoscalingv2.HorizontalPodAutoscaler:
-			c.checkScaleTarget(o, v.Spec.ScaleTargetRef.APIVersion, v.Spec.ScaleTargetRef.Kind, v.Spec.ScaleTargetRef.Name)
+			r := v.Spec.ScaleTargetRef
+			if t := c.checkScaleTarget(o, r.APIVersion, r.Kind, r.Name); t != nil {
+				for i, m := range v.Spec.Metrics {
+					if m.Type == autoscalingv2.ResourceMetricSourceType && m.Resource != nil && m.Resource.Name == corev1.ResourceCPU &&
+						m.Resource.Target.Type == autoscalingv2.UtilizationMetricType {
+						c.checkCPURequests(o, fmt.Sprintf("spec.metrics[%d].resource.target.averageUtilization", i), t)
+					}
+				}
+			}
 		case *gatewayv1.Gateway:
 			c.checkGateway(o, v)
 		case *gatewayv1.HTTPRoute:
@@ -463,7 +474,22 @@ func (c *cluster) checkService(o *object, svc *corev1.Service) {
 	}
 }
 
-func (c *cluster) checkScaleTarget(o *object, apiVersion, kind, name string) {
+// checkCPURequests: an autoscaler that targets CPU utilization measures use
+// as a share of the containers' CPU requests; without them it cannot scale.
+func (c *cluster) checkCPURequests(o *object, field string, t *object) {
+	_, pod, path := t.podTemplate()
+	if pod == nil {
+		return
+	}
+	for i, ctr := range pod.Containers {
+		if _, ok := ctr.Resources.Requests[corev1.ResourceCPU]; !ok {
+			c.add(o, field, "scales %s on CPU utilization, a share of each container's CPU request, but container %q sets none (%s.spec.containers[%d].resources.requests.cpu): the autoscaler cannot compute utilization and never scales; add a CPU request", t.resource(), ctr.Name, path, i)
+		}
+	}
+}
+
+// checkScaleTarget checks the autoscaler's target exists and returns it.
+func (c *cluster) checkScaleTarget(o *object, apiVersion, kind, name string) *object {
 	t := c.get(kind, o.ns(), name)
 	if t == nil {
 		var ws []string
@@ -473,11 +499,12 @@ func (c *cluster) checkScaleTarget(o *object, apiVersion, kind, name string) {
 			}
 		}
 		c.add(o, "spec.scaleTargetRef", "no %s %q in namespace %q (workloads there: %s); the autoscaler has nothing to scale", kind, name, o.ns(), orNone(joinSorted(ws)))
-		return
+		return nil
 	}
 	if apiVersion != t.APIVersion {
 		c.add(o, "spec.scaleTargetRef.apiVersion", "is %q but %s is %s", apiVersion, t.resource(), t.APIVersion)
 	}
+	return t
 }
 
 // gkeClass reports whether a GatewayClass name is one GKE provides.
