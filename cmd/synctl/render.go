@@ -51,8 +51,8 @@ difference when DIR differs from what it would write, 0 when it is up to date
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
-	cmd.Flags().StringVarP(&o.target, "target", "t", "", "target: "+topology.TargetNames()+", or all")
-	cmd.Flags().StringVarP(&o.out, "out", "o", "", "directory to write the bundle into")
+	cmd.Flags().StringVarP(&o.target, "target", "t", "", "`TARGET`: "+topology.TargetNames()+", or all")
+	cmd.Flags().StringVarP(&o.out, "out", "o", "", "`DIR` to write the bundle into (created if missing)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files in --out that synctl did not write")
 	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 and show the difference if --out is not up to date")
 	addSpecFlags(cmd, &o.spec)

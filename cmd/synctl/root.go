@@ -58,6 +58,11 @@ deployments. Each target differs in how three URLs are wired:
   CRAWLER_BASE_URL  how the api reaches the internal crawler
 
 Targets: docker, docker-network, nginx, minikube, gke.`,
+		Example: `  synctl render --target all --out deploy      # every setup, one directory each
+  synctl render --target gke | kubectl apply -f -
+  synctl wiring --target all                    # the three URLs of every setup
+  synctl diff --from minikube --to gke          # what changes between two setups
+  synctl init > app.yaml                        # start a spec for your own app`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,

@@ -18,11 +18,11 @@ type specOptions struct {
 
 func addSpecFlags(cmd *cobra.Command, o *specOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "file", "f", "", "app spec to render (from `synctl init`); default: the built-in SynergyChat")
-	f.StringArrayVar(&o.images, "image", nil, "override a service's image, SERVICE=IMAGE (repeatable), e.g. --image api=registry.example/api:1.2")
-	f.StringVar(&o.namespace, "namespace", "", "namespace of the app's objects on minikube and gke")
-	f.StringArrayVar(&o.hosts, "host", nil, "override a public service's minikube hostname, SERVICE=HOST (repeatable)")
-	f.StringVar(&o.address, "address", "", "the GKE Gateway's address, used in CHAT_URL (default the <CLUSTER_PUBLIC_IP> placeholder)")
+	f.StringVarP(&o.file, "file", "f", "", "app spec `FILE` to render (start one with synctl init); default: the built-in SynergyChat")
+	f.StringArrayVar(&o.images, "image", nil, "override a service's image, `SERVICE=IMAGE` (repeatable), e.g. --image api=registry.example/api:1.2")
+	f.StringVar(&o.namespace, "namespace", "", "`NAMESPACE` of the app's objects on minikube and gke")
+	f.StringArrayVar(&o.hosts, "host", nil, "override a public service's minikube hostname, `SERVICE=HOST` (repeatable)")
+	f.StringVar(&o.address, "address", "", "the GKE Gateway's `ADDRESS` (IP or DNS name), used in CHAT_URL (default the <CLUSTER_PUBLIC_IP> placeholder)")
 }
 
 func (o *specOptions) load() (*topology.Model, error) {

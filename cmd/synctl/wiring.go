@@ -38,8 +38,8 @@ JSON keys are the URL names, in wiring order; with --target all, an object per t
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
-	cmd.Flags().StringVarP(&o.target, "target", "t", "", "target: "+topology.TargetNames()+", or all")
-	cmd.Flags().StringVar(&o.format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&o.target, "target", "t", "", "`TARGET`: "+topology.TargetNames()+", or all")
+	cmd.Flags().StringVar(&o.format, "format", "table", "output `FORMAT`: table or json")
 	addSpecFlags(cmd, &o.spec)
 	return cmd
 }
