@@ -16,6 +16,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/internal/standin"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/topology"
@@ -51,25 +52,7 @@ func needRoot(t *testing.T) {
 // bundle renders target of the default model into a temp dir.
 func bundle(t *testing.T, target topology.Target) (dir string, w topology.Wiring) {
 	t.Helper()
-	m, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := render.Render(m, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir = t.TempDir()
-	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir, topology.Wire(m, target)
+	return bundletest.Write(t, target), topology.Wire(bundletest.Model(t), target)
 }
 
 // loadProject loads dir/compose.yaml with compose-go, as `docker compose` would.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/pkg/diff"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/topology"
@@ -25,19 +26,6 @@ func writeBundle(t *testing.T, dir string, files []render.File) {
 			t.Fatal(err)
 		}
 	}
-}
-
-func rendered(t *testing.T, target topology.Target) []render.File {
-	t.Helper()
-	m, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := render.Render(m, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return files
 }
 
 func TestCheck(t *testing.T) {
@@ -90,7 +78,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			files := rendered(t, tt.target)
+			files := bundletest.Render(t, tt.target)
 			dir := t.TempDir()
 			writeBundle(t, dir, files)
 			tt.edit(t, dir)

@@ -6,39 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/pkg/topology"
 )
-
-// writeBundle renders target into a fresh directory.
-func writeBundle(t *testing.T, target topology.Target) string {
-	t.Helper()
-	m, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := render.Render(m, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	for _, f := range files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // Every bundle synctl renders is accepted by its real consumers.
 func TestRenderedBundlesValidate(t *testing.T) {
 	for _, target := range topology.Targets() {
 		t.Run(string(target), func(t *testing.T) {
-			dir := writeBundle(t, target)
+			dir := bundletest.Write(t, target)
 			r, err := Paths([]string{dir}, Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +60,7 @@ func TestNginx(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := writeBundle(t, topology.Nginx)
+			dir := bundletest.Write(t, topology.Nginx)
 			conf := filepath.Join(dir, "nginx.conf")
 			b, err := os.ReadFile(conf)
 			if err != nil {
@@ -114,7 +90,7 @@ func TestNginx(t *testing.T) {
 }
 
 func TestNginxSkipped(t *testing.T) {
-	dir := writeBundle(t, topology.Nginx)
+	dir := bundletest.Write(t, topology.Nginx)
 	r, err := Paths([]string{dir}, Options{SkipNginx: true})
 	if err != nil {
 		t.Fatal(err)
