@@ -48,3 +48,25 @@ func TestValidateHelperMissing(t *testing.T) {
 		t.Errorf("stderr = %q, want %q...", errb.String(), want)
 	}
 }
+
+// Where the Gateway API CRDs cannot be found, their checks are reported as
+// skipped on stderr, naming each Gateway API file, never passed in silence;
+// the other checks still run and decide the exit status.
+func TestValidateWithoutCRDs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "gke")
+	if code, _, errs := runCLI(t, "render", "--target", "gke", "--out", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	missing := filepath.Join(t.TempDir(), "no-crds")
+	t.Setenv("SYNCTL_GATEWAY_API_CRDS", missing)
+	code, out, errs := runCLI(t, "validate", dir)
+	if code != 0 || out != "" {
+		t.Errorf("exit %d, stdout %q", code, out)
+	}
+	for _, f := range []string{"gateway.yaml", "api-httproute.yaml", "web-httproute.yaml"} {
+		want := filepath.Join(dir, f) + ": skipped Gateway API schema and CEL checks: Gateway API CRDs not found: $SYNCTL_GATEWAY_API_CRDS: stat " + missing + ": no such file or directory\n"
+		if !strings.Contains(errs, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errs)
+		}
+	}
+}

@@ -183,7 +183,7 @@ func decode(d *kubeDoc) (obj any, probs []Problem) {
 	}
 	if strings.HasPrefix(d.APIVersion, "gateway.networking.k8s.io/") {
 		errs, err := crd.Validate(d.Raw)
-		if err != nil {
+		if err != nil && !errors.Is(err, crd.ErrUnavailable) { // unavailable: reported by Paths as skipped
 			probs = append(probs, Problem{File: d.File, Resource: d.resource(), Field: "-", Message: err.Error()})
 		}
 		for _, e := range errs {

@@ -24,6 +24,8 @@ import (
 	"strings"
 
 	yamlv3 "gopkg.in/yaml.v3"
+
+	"github.com/synctl/synctl/pkg/validate/crd"
 )
 
 // Problem is one thing wrong with a file.
@@ -174,7 +176,15 @@ func Paths(paths []string, opts Options) (*Report, error) {
 	}
 	for _, dir := range sortedKeys(kube) {
 		r.Problems = append(r.Problems, checkKube(kube[dir])...)
+		if err := crd.Available(); err != nil {
+			for _, d := range kube[dir] {
+				if strings.HasPrefix(d.APIVersion, "gateway.networking.k8s.io/") {
+					r.Skipped = append(r.Skipped, Skip{File: d.File, Check: "Gateway API schema and CEL checks", Reason: err.Error()})
+				}
+			}
+		}
 	}
+	r.Skipped = slices.Compact(r.Skipped)
 
 	sortProblems(r.Problems)
 	r.Problems = slices.Compact(r.Problems)

@@ -4,19 +4,23 @@
 // rules (x-kubernetes-validations), evaluated with the same code the
 // Kubernetes API server uses (k8s.io/apiextensions-apiserver).
 //
-// The CRD files under crds/ are copied unchanged from the module by gen.sh
-// (go generate); crds/VERSION records which release they came from. Schemas
-// and CEL programs are compiled on first use, never at package init, so
-// linking this package does not slow down commands that never validate.
+// The CRDs are read, not copied: synctl keeps no copy of another project's
+// files. They come from the module's own config/crd/standard directory in the
+// Go module cache, at the version synctl was built with (go.mod's), or from
+// the directory named by $SYNCTL_GATEWAY_API_CRDS. Where neither is there,
+// Available says why and callers report the check as skipped. Files are
+// parsed, and schemas and CEL programs compiled, on first use, never at
+// package init, so linking this package does not slow down other commands.
 package crd
-
-//go:generate ./gen.sh
 
 import (
 	"context"
-	"embed"
+	"errors"
 	"fmt"
-	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -33,8 +37,92 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-//go:embed crds/*.yaml crds/VERSION
-var crdFiles embed.FS
+// EnvDir names an environment variable that, when set, is the directory of
+// Gateway API CRD files to validate against (for example the files of a
+// Gateway API release), instead of the module cache.
+const EnvDir = "SYNCTL_GATEWAY_API_CRDS"
+
+const module = "sigs.k8s.io/gateway-api"
+
+// ErrUnavailable means the CRD files could not be found: the schema and CEL
+// checks cannot run here.
+var ErrUnavailable = errors.New("Gateway API CRDs not found")
+
+// source is where the CRD files are read from.
+type source struct {
+	dir, version string
+}
+
+var located = sync.OnceValues(locate)
+
+// locate finds the CRD directory: $SYNCTL_GATEWAY_API_CRDS, else the module
+// at synctl's build version in the module cache, else (from a checkout of
+// synctl, as in its tests) what `go list -m` reports for the module.
+func locate() (source, error) {
+	if dir := os.Getenv(EnvDir); dir != "" {
+		if _, err := os.Stat(dir); err != nil {
+			return source{}, fmt.Errorf("%w: $%s: %v", ErrUnavailable, EnvDir, err)
+		}
+		return source{dir: dir, version: "$" + EnvDir}, nil
+	}
+	version := buildVersion()
+	if version != "" {
+		for _, cache := range moduleCaches() {
+			dir := filepath.Join(cache, module+"@"+version, "config", "crd", "standard")
+			if _, err := os.Stat(dir); err == nil {
+				return source{dir: dir, version: module + " " + version}, nil
+			}
+		}
+	}
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}\t{{.Version}}", module).Output()
+	if dir, v, ok := strings.Cut(strings.TrimSpace(string(out)), "\t"); err == nil && ok && dir != "" {
+		return source{dir: filepath.Join(dir, "config", "crd", "standard"), version: module + " " + v}, nil
+	}
+	want := module
+	if version != "" {
+		want += "@" + version
+	}
+	return source{}, fmt.Errorf("%w: %s is not in the Go module cache; fetch it with `go mod download %s`, or set $%s to a directory of its CRD files", ErrUnavailable, want, want, EnvDir)
+}
+
+// buildVersion is the gateway-api version this binary was built with.
+func buildVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	for _, d := range bi.Deps {
+		if d.Path == module {
+			if d.Replace != nil {
+				return d.Replace.Version
+			}
+			return d.Version
+		}
+	}
+	return ""
+}
+
+// moduleCaches lists where the Go module cache may be, as the go command
+// decides it: $GOMODCACHE, else the first $GOPATH entry's pkg/mod, else
+// $HOME/go/pkg/mod.
+func moduleCaches() []string {
+	if c := os.Getenv("GOMODCACHE"); c != "" {
+		return []string{c}
+	}
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		return []string{filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod")}
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		return []string{filepath.Join(home, "go", "pkg", "mod")}
+	}
+	return nil
+}
+
+// Available reports whether the CRDs can be read, or why not.
+func Available() error {
+	_, err := catalog()
+	return err
+}
 
 // Error is one schema or CEL violation.
 type Error struct {
@@ -44,10 +132,10 @@ type Error struct {
 	Message string
 }
 
-// Version is the module and version the embedded CRDs come from.
+// Version is the module and version the CRDs come from.
 func Version() string {
-	b, _ := crdFiles.ReadFile("crds/VERSION")
-	return strings.TrimSpace(string(b))
+	src, _ := located()
+	return src.version
 }
 
 // compiled is one served version of one CRD, ready to validate objects.
@@ -67,21 +155,33 @@ type entry struct {
 
 var catalog = sync.OnceValues(loadCatalog)
 
-// loadCatalog parses the embedded CRDs (without compiling their schemas).
+// loadCatalog parses the CRDs (without compiling their schemas).
 func loadCatalog() (map[key]*entry, error) {
+	src, err := located()
+	if err != nil {
+		return nil, err
+	}
+	return loadDir(src.dir)
+}
+
+// loadDir parses every CustomResourceDefinition in dir's YAML files.
+func loadDir(dir string) (map[key]*entry, error) {
 	out := map[key]*entry{}
-	names, err := fs.Glob(crdFiles, "crds/*.yaml")
+	names, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, err
 	}
 	for _, name := range names {
-		data, err := crdFiles.ReadFile(name)
+		data, err := os.ReadFile(name)
 		if err != nil {
 			return nil, err
 		}
 		var crd apiextensionsv1.CustomResourceDefinition
 		if err := yaml.Unmarshal(data, &crd); err != nil {
-			return nil, fmt.Errorf("embedded %s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if crd.Kind != "CustomResourceDefinition" {
+			continue
 		}
 		for _, v := range crd.Spec.Versions {
 			if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
@@ -91,6 +191,9 @@ func loadCatalog() (map[key]*entry, error) {
 			e.once = sync.OnceValues(func() (*compiled, error) { return compile(e.props) })
 			out[key{crd.Spec.Group + "/" + v.Name, crd.Spec.Names.Kind}] = e
 		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: no CustomResourceDefinition in %s", ErrUnavailable, dir)
 	}
 	return out, nil
 }
@@ -115,7 +218,7 @@ func compile(props *apiextensionsv1.JSONSchemaProps) (*compiled, error) {
 	}, nil
 }
 
-// Known reports whether apiVersion/kind has an embedded CRD.
+// Known reports whether apiVersion/kind has a CRD.
 func Known(apiVersion, kind string) bool {
 	c, err := catalog()
 	if err != nil {
@@ -125,7 +228,7 @@ func Known(apiVersion, kind string) bool {
 	return ok
 }
 
-// Kinds lists the apiVersion/kind pairs that have an embedded CRD, sorted.
+// Kinds lists the apiVersion/kind pairs that have a CRD, sorted.
 func Kinds() []string {
 	c, _ := catalog()
 	var out []string
@@ -139,8 +242,8 @@ func Kinds() []string {
 // Validate checks obj, a decoded JSON object, against the CRD of its
 // apiVersion and kind as the API server would on create: defaults are
 // applied first (to a copy), then the OpenAPI schema, then the CEL rules.
-// It returns an error only when the kind has no embedded CRD or the CRD
-// itself cannot be compiled.
+// It returns an error only when the CRDs are not available (ErrUnavailable),
+// the kind has no CRD, or the CRD itself cannot be compiled.
 func Validate(obj map[string]any) ([]Error, error) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)

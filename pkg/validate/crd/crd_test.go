@@ -1,6 +1,7 @@
 package crd
 
 import (
+	"errors"
 	"os"
 	"regexp"
 	"testing"
@@ -84,15 +85,14 @@ spec:
 }
 
 func TestUnknownKind(t *testing.T) {
-	_, err := Validate(map[string]any{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "TCPRoute"})
-	want := "no CustomResourceDefinition for gateway.networking.k8s.io/v1 TCPRoute in " + Version()
+	_, err := Validate(map[string]any{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "FooRoute"})
+	want := "no CustomResourceDefinition for gateway.networking.k8s.io/v1 FooRoute in " + Version()
 	if err == nil || err.Error() != want {
 		t.Fatalf("err = %v, want %q", err, want)
 	}
 }
 
-// The embedded CRDs must come from the gateway-api version go.mod requires;
-// after upgrading the module, run go generate ./pkg/validate/crd.
+// The CRDs come from the gateway-api version go.mod requires.
 func TestCRDsMatchGoMod(t *testing.T) {
 	gomod, err := os.ReadFile("../../../go.mod")
 	if err != nil {
@@ -102,7 +102,30 @@ func TestCRDsMatchGoMod(t *testing.T) {
 	if m == nil {
 		t.Fatal("go.mod does not require sigs.k8s.io/gateway-api")
 	}
+	if err := Available(); err != nil {
+		t.Fatal(err)
+	}
 	if want := "sigs.k8s.io/gateway-api " + string(m[1]); Version() != want {
-		t.Fatalf("embedded CRDs are from %q, go.mod requires %q: run go generate ./pkg/validate/crd", Version(), want)
+		t.Fatalf("CRDs are from %q, go.mod requires %q", Version(), want)
+	}
+}
+
+func TestLoadDir(t *testing.T) {
+	empty := t.TempDir()
+	if _, err := loadDir(empty); !errors.Is(err, ErrUnavailable) || err.Error() != "Gateway API CRDs not found: no CustomResourceDefinition in "+empty {
+		t.Errorf("empty dir: %v", err)
+	}
+	src, err := located()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := loadDir(src.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []key{{"gateway.networking.k8s.io/v1", "HTTPRoute"}, {"gateway.networking.k8s.io/v1", "Gateway"}, {"gateway.networking.k8s.io/v1", "GatewayClass"}} {
+		if c[k] == nil {
+			t.Errorf("no CRD for %v in %s", k, src.dir)
+		}
 	}
 }
