@@ -58,7 +58,7 @@ func composeProject(m *topology.Model, t topology.Target, w topology.Wiring) *ty
 				Protocol:  "tcp",
 			}}
 		}
-		if needsHostGateway(m, s, w) {
+		if needsHostGateway(s, w) {
 			sc.ExtraHosts = types.HostsList{topology.HostGatewayName: {hostGateway}}
 		}
 		if st := s.Storage; st != nil {
@@ -120,7 +120,7 @@ func published(s topology.Service, t topology.Target) bool {
 
 // needsHostGateway reports whether a service's URLs go through the docker
 // host, which on Linux needs the host-gateway mapping.
-func needsHostGateway(m *topology.Model, s topology.Service, w topology.Wiring) bool {
+func needsHostGateway(s topology.Service, w topology.Wiring) bool {
 	for _, l := range s.Links {
 		if l.ResolvedBy == topology.ResolvedByService && strings.Contains(w.Link(s.Name, l.Env), "://"+topology.HostGatewayName+":") {
 			return true
@@ -183,5 +183,3 @@ func browserEnv(s topology.Service) string {
 // hostGateway is docker's special extra_hosts value for the host's address
 // on the container's network.
 const hostGateway = "host-gateway"
-
-func itoa(i int) string { return strconv.Itoa(i) }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -43,7 +44,7 @@ func renderDockerRun(m *topology.Model, t topology.Target, p *types.Project, w t
 		c := runContainer{Name: m.Name + "-" + name, Alias: name, Image: s.Image}
 		names = append(names, c.Name)
 		for _, port := range s.Ports {
-			c.Ports = append(c.Ports, port.Published+":"+itoa(int(port.Target)))
+			c.Ports = append(c.Ports, port.Published+":"+strconv.Itoa(int(port.Target)))
 		}
 		for _, h := range s.ExtraHosts.AsList(":") {
 			c.ExtraHosts = append(c.ExtraHosts, h)

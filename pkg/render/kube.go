@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -304,8 +305,8 @@ func (k *kube) resources(s topology.Service) corev1.ResourceRequirements {
 	}
 	switch k.t {
 	case topology.GKE:
-		set(&rr.Requests, corev1.ResourceCPU, or(r.CPURequest, autopilotDefaultCPU))
-		set(&rr.Requests, corev1.ResourceMemory, or(r.MemoryRequest, autopilotDefaultMemory))
+		set(&rr.Requests, corev1.ResourceCPU, cmp.Or(r.CPURequest, autopilotDefaultCPU))
+		set(&rr.Requests, corev1.ResourceMemory, cmp.Or(r.MemoryRequest, autopilotDefaultMemory))
 		set(&rr.Limits, corev1.ResourceCPU, r.CPULimit)
 		set(&rr.Limits, corev1.ResourceMemory, r.MemoryLimit)
 	case topology.Minikube:
@@ -502,11 +503,4 @@ func prune(v any) {
 			prune(e)
 		}
 	}
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"sync"
 	"text/template"
@@ -46,7 +47,7 @@ func renderNginxConf(m *topology.Model, t topology.Target) ([]byte, error) {
 		KeyFile:    nginxCertsMount + "/" + strings.TrimPrefix(KeyPath, "certs/"),
 	}
 	if n.HTTPSPort != 443 {
-		data.RedirectPort = ":" + itoa(n.HTTPSPort)
+		data.RedirectPort = ":" + strconv.Itoa(n.HTTPSPort)
 	}
 	var frontend nginxLocation
 	for _, s := range m.Services {

@@ -1,7 +1,9 @@
 package topology
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"net"
 	"path"
 	"regexp"
@@ -305,32 +307,32 @@ func (c *converter) links(p string, m *Model, byName map[string]*Service, s *Ser
 
 func (c *converter) targets(ts TargetsSpec, m *Model, derivedOK bool) TargetSettings {
 	t := TargetSettings{
-		Docker: DockerSettings{Host: or(ts.Docker.Host, defaultHost)},
+		Docker: DockerSettings{Host: cmp.Or(ts.Docker.Host, defaultHost)},
 		DockerNetwork: DockerNetworkSettings{
-			Host:    or(ts.DockerNetwork.Host, defaultHost),
-			Network: or(ts.DockerNetwork.Network, m.Name),
+			Host:    cmp.Or(ts.DockerNetwork.Host, defaultHost),
+			Network: cmp.Or(ts.DockerNetwork.Network, m.Name),
 		},
 		Nginx: NginxSettings{
-			Image:      or(ts.Nginx.Image, defaultNginxImage),
-			ServerName: or(ts.Nginx.ServerName, defaultHost),
-			HTTPPort:   orInt(ts.Nginx.HTTPPort, 80),
-			HTTPSPort:  orInt(ts.Nginx.HTTPSPort, 443),
-			Network:    or(ts.Nginx.Network, m.Name),
+			Image:      cmp.Or(ts.Nginx.Image, defaultNginxImage),
+			ServerName: cmp.Or(ts.Nginx.ServerName, defaultHost),
+			HTTPPort:   cmp.Or(ts.Nginx.HTTPPort, 80),
+			HTTPSPort:  cmp.Or(ts.Nginx.HTTPSPort, 443),
+			Network:    cmp.Or(ts.Nginx.Network, m.Name),
 			Paths:      map[string]string{},
 		},
 		Minikube: MinikubeSettings{
 			Namespace:      ts.Minikube.Namespace,
-			GatewayClass:   or(ts.Minikube.GatewayClass, defaultGatewayClass),
-			ControllerName: or(ts.Minikube.ControllerName, EnvoyGatewayControllerName),
-			Gateway:        or(ts.Minikube.Gateway, defaultGateway),
+			GatewayClass:   cmp.Or(ts.Minikube.GatewayClass, defaultGatewayClass),
+			ControllerName: cmp.Or(ts.Minikube.ControllerName, EnvoyGatewayControllerName),
+			Gateway:        cmp.Or(ts.Minikube.Gateway, defaultGateway),
 			Hosts:          map[string]string{},
 		},
 		GKE: GKESettings{
-			Namespace:        or(ts.GKE.Namespace, m.Name),
-			GatewayNamespace: or(ts.GKE.GatewayNamespace, defaultGatewayNamespace),
-			Gateway:          or(ts.GKE.Gateway, defaultGateway),
-			GatewayClass:     or(ts.GKE.GatewayClass, defaultGKEGatewayClass),
-			Address:          or(ts.GKE.Address, AddressPlaceholder),
+			Namespace:        cmp.Or(ts.GKE.Namespace, m.Name),
+			GatewayNamespace: cmp.Or(ts.GKE.GatewayNamespace, defaultGatewayNamespace),
+			Gateway:          cmp.Or(ts.GKE.Gateway, defaultGateway),
+			GatewayClass:     cmp.Or(ts.GKE.GatewayClass, defaultGKEGatewayClass),
+			Address:          cmp.Or(ts.GKE.Address, AddressPlaceholder),
 			Paths:            map[string]string{},
 		},
 	}
@@ -359,7 +361,7 @@ func (c *converter) targets(ts TargetsSpec, m *Model, derivedOK bool) TargetSett
 			continue
 		}
 		fp := "spec.targets.nginx.paths." + s.Name
-		v := or(ts.Nginx.Paths[s.Name], "/"+s.Name+"/")
+		v := cmp.Or(ts.Nginx.Paths[s.Name], "/"+s.Name+"/")
 		if c.prefix(fp, v) && !strings.HasSuffix(v, "/") {
 			c.addf(fp, "%q must end with '/': nginx strips the whole prefix, so %q+\"/messages\" would reach the api as \"/messages\"", v, v)
 		}
@@ -385,7 +387,7 @@ func (c *converter) targets(ts TargetsSpec, m *Model, derivedOK bool) TargetSett
 		if s.Role == RoleFrontend {
 			def = m.Name + ".internal"
 		}
-		v := or(ts.Minikube.Hosts[s.Name], def)
+		v := cmp.Or(ts.Minikube.Hosts[s.Name], def)
 		if ts.Minikube.Hosts[s.Name] != "" || derivedOK {
 			c.hostname("spec.targets.minikube.hosts."+s.Name, v)
 		}
@@ -411,7 +413,7 @@ func (c *converter) targets(ts TargetsSpec, m *Model, derivedOK bool) TargetSett
 			continue
 		}
 		fp := "spec.targets.gke.paths." + s.Name
-		v := or(ts.GKE.Paths[s.Name], "/"+s.Name)
+		v := cmp.Or(ts.GKE.Paths[s.Name], "/"+s.Name)
 		if c.prefix(fp, v) && strings.HasSuffix(v, "/") {
 			c.addf(fp, "%q must not end with '/': the browser appends \"/messages\" and the gateway rewrites the prefix to \"/\"", v)
 		}
@@ -482,25 +484,4 @@ func serviceNames(m *Model) string {
 	return strings.Join(names, ", ")
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-func orInt(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
