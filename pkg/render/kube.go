@@ -78,9 +78,9 @@ func renderKubeBundle(m *topology.Model, t topology.Target, w topology.Wiring) (
 // stream for `kubectl apply -f -`, in apply order, with one header.
 func Stream(t topology.Target, files []File) []byte {
 	var b bytes.Buffer
-	b.Write(header("#", Command(t)))
-	first := true
 	hdr := header("#", Command(t))
+	b.Write(hdr)
+	first := true
 	for _, f := range files {
 		if f.Path == "README.md" || !bytes.HasPrefix(f.Data, hdr) {
 			continue
@@ -119,12 +119,13 @@ func kubeObjects(m *topology.Model, t topology.Target, w topology.Wiring) []kube
 	objs = append(objs, kubeObject{"gateway.yaml", k.gateway()})
 	for _, s := range m.Services {
 		prefix := s.Name + "-"
-		objs = append(objs, kubeObject{prefix + "configmap.yaml", k.configMap(s)})
+		cm := k.configMap(s)
+		objs = append(objs, kubeObject{prefix + "configmap.yaml", cm})
 		if s.Storage != nil && s.Storage.Persistent {
 			objs = append(objs, kubeObject{prefix + "pvc.yaml", k.pvc(s)})
 		}
 		objs = append(objs,
-			kubeObject{prefix + "deployment.yaml", k.deployment(s)},
+			kubeObject{prefix + "deployment.yaml", k.deployment(s, cm)},
 			kubeObject{prefix + "service.yaml", k.service(s)},
 		)
 		if s.Autoscaling != nil {
@@ -201,8 +202,8 @@ func (k *kube) configMap(s topology.Service) *corev1.ConfigMap {
 
 // configHash changes whenever the ConfigMap's data does, so that a changed
 // wiring rolls the pods that read it (env from a ConfigMap is read at start).
-func (k *kube) configHash(s topology.Service) string {
-	b, _ := json.Marshal(k.configMap(s).Data) // map keys marshal sorted
+func configHash(cm *corev1.ConfigMap) string {
+	b, _ := json.Marshal(cm.Data) // map keys marshal sorted
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
@@ -222,7 +223,7 @@ func (k *kube) pvc(s topology.Service) *corev1.PersistentVolumeClaim {
 	}
 }
 
-func (k *kube) deployment(s topology.Service) *appsv1.Deployment {
+func (k *kube) deployment(s topology.Service, cm *corev1.ConfigMap) *appsv1.Deployment {
 	name := k.deploymentName(s)
 	probe := func(initialDelay, period int32) *corev1.Probe {
 		return &corev1.Probe{
@@ -238,7 +239,7 @@ func (k *kube) deployment(s topology.Service) *appsv1.Deployment {
 		Image: s.Image,
 		Ports: []corev1.ContainerPort{{Name: portName, ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}},
 		EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{
-			LocalObjectReference: corev1.LocalObjectReference{Name: k.configMapName(s)},
+			LocalObjectReference: corev1.LocalObjectReference{Name: cm.Name},
 		}}},
 		Resources:      k.resources(s),
 		ReadinessProbe: probe(5, 10),
@@ -259,7 +260,7 @@ func (k *kube) deployment(s topology.Service) *appsv1.Deployment {
 		pod.Volumes = []corev1.Volume{vol}
 		pod.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: st.MountPath}}
 	}
-	annotations := map[string]string{configHashAn: k.configHash(s)}
+	annotations := map[string]string{configHashAn: configHash(cm)}
 	if b := browserEnv(s); b != "" {
 		annotations[BrowserEnvKey] = b
 	}
