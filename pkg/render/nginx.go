@@ -22,7 +22,9 @@ type nginxUpstream struct {
 
 type nginxLocation struct {
 	Path, Upstream, Service string
-	Strip                   bool
+	// Health is the service's health path, the example in the comment.
+	Health string
+	Strip  bool
 }
 
 // renderNginxConf renders nginx.conf: every public api at its path prefix,
@@ -62,7 +64,7 @@ func renderNginxConf(m *topology.Model, t topology.Target) ([]byte, error) {
 		}
 		p := n.Paths[s.Name]
 		data.Locations = append(data.Locations, nginxLocation{
-			Path: p, Upstream: up.Name, Service: s.Name, Strip: true,
+			Path: p, Upstream: up.Name, Service: s.Name, Health: s.HealthPath, Strip: true,
 		})
 	}
 	data.Locations = append(data.Locations, frontend)
