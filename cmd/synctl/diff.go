@@ -9,7 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synctl/synctl/pkg/diff"
-	"github.com/synctl/synctl/pkg/topology"
+	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target"
 )
 
 type diffOptions struct {
@@ -28,21 +29,22 @@ func newDiffCmd(s streams) *cobra.Command {
 		Long: `Compare two deployment bundles: two targets of the app, a target and a
 directory written by 'synctl render --out', or two directories. A value of
 --from/--to that names a target is rendered now:
-  ` + topology.TargetNames() + `
+  ` + target.Names() + `
 anything else, or a value containing "/" (./gke for a folder named like a
 target), is read as a directory.
 
 The report puts the most meaningful change first:
   Summary   one sentence per kind of change (namespaces, gateway class,
             routing, filters, policies, resources, the wiring)
-  Wiring    CHAT_URL, API_URL, CRAWLER_BASE_URL, old -> new; for a directory
-            API_URL and CRAWLER_BASE_URL are read from the files and CHAT_URL
-            is unknown (never counted as a difference)
+  Wiring    every URL of the app's wiring, old -> new; for a directory the
+            links are read from the files (the env var on the service the
+            spec sets it on) and the entry URL is unknown (never counted as a
+            difference)
   Removed, Added, Changed
             resources matched by identity, whatever file holds them:
             Kubernetes objects by group/kind/namespace/name, compose
             services/networks/volumes by name; every changed field with its
-            path, list items by name or natural key (env[name=API_URL])
+            path, list items by name or natural key (env[name=...])
   Files     other files by path, with a unified diff
   Key material
             certificates and keys, by presence only
@@ -67,9 +69,18 @@ Exit status, as diff(1): 0 no differences, 1 differences, 2 trouble.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
-	cmd.Flags().StringVar(&o.from, "from", "", "old side: a target ("+topology.TargetNames()+") or a directory")
+	cmd.Flags().StringVar(&o.from, "from", "", "old side: a target ("+target.Names()+") or a directory")
 	cmd.Flags().StringVar(&o.to, "to", "", "new side: a target or a directory")
-	cmd.Flags().StringVar(&o.format, "format", "text", "output format: text or json")
+	for _, f := range []string{"from", "to"} {
+		_ = cmd.RegisterFlagCompletionFunc(f, func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			var names []string
+			for _, t := range target.All() {
+				names = append(names, t.Name())
+			}
+			return names, cobra.ShellCompDirectiveFilterDirs
+		})
+	}
+	addFormatFlag(cmd, &o.format, "text", "text", "json")
 	cmd.Flags().StringVar(&o.color, "color", "auto", "colour: auto (terminal and no NO_COLOR), always or never")
 	addSpecFlags(cmd, &o.spec)
 	return cmd
@@ -77,35 +88,78 @@ Exit status, as diff(1): 0 no differences, 1 differences, 2 trouble.`,
 
 func (o *diffOptions) run(s streams) error {
 	if o.from == "" || o.to == "" {
-		return errorf("--from and --to are both required: each is a target (%s) or a directory", topology.TargetNames())
+		return errorf("--from and --to are both required: each is a target (%s) or a directory", target.Names())
 	}
-	if o.format != "text" && o.format != "json" {
-		return errorf("unknown --format %q: choose text or json", o.format)
+	if err := checkFormat(o.format, "text", "json"); err != nil {
+		return err
 	}
 	color, err := useColor(s.Out, o.color)
 	if err != nil {
 		return err
 	}
-	var model *topology.Model
-	side := func(flag, v string) (diff.Side, error) {
-		if t, err := topology.ParseTarget(v); err == nil && !strings.ContainsRune(v, '/') {
-			if model == nil {
-				if model, err = o.spec.load(); err != nil {
-					return diff.Side{}, err
-				}
-			}
-			return diff.TargetSide(model, t)
+	// A side is a target when it names one (and has no "/"), a directory
+	// otherwise; the targets decide which flags apply.
+	asTarget := func(v string) target.Target {
+		if strings.ContainsRune(v, '/') {
+			return nil
 		}
-		if info, err := os.Stat(v); err != nil || !info.IsDir() {
-			return diff.Side{}, errorf("--%s %q is neither a target (%s) nor a directory", flag, v, topology.TargetNames())
-		}
-		return diff.DirSide(v)
+		t, _ := target.Lookup(v)
+		return t
 	}
-	from, err := side("from", o.from)
+	var targets []target.Target
+	for _, v := range []string{o.from, o.to} {
+		if t := asTarget(v); t != nil {
+			targets = append(targets, t)
+		}
+	}
+	for _, v := range []string{o.from, o.to} {
+		if asTarget(v) == nil {
+			if info, err := os.Stat(v); err != nil || !info.IsDir() {
+				flag := "from"
+				if v == o.to && v != o.from {
+					flag = "to"
+				}
+				return errorf("--%s %q is neither a target (%s) nor a directory", flag, v, target.Names())
+			}
+		}
+	}
+	if len(targets) == 0 {
+		targets = target.All()
+	}
+	plan, err := o.spec.load(s, targets)
 	if err != nil {
 		return err
 	}
-	to, err := side("to", o.to)
+	side := func(v string) (diff.Side, error) {
+		if t := asTarget(v); t != nil {
+			b, err := plan.Render(t, o.spec.invocation(""))
+			if err != nil {
+				return diff.Side{}, err
+			}
+			return diff.BundleSide(b), nil
+		}
+		// A directory's URLs are read as the app's wiring on the target its
+		// record names, or on the target it is compared with.
+		expect := targets[0]
+		rec, err := render.ReadRecord(v)
+		if err != nil {
+			return diff.Side{}, err
+		}
+		if rec != nil {
+			if rec.App != plan.Model.Name {
+				return diff.Side{}, errorf("%s holds a bundle of app %s, not %s; pass that app's spec with -f (the bundle was made by: %s)", v, rec.App, plan.Model.Name, rec.Command)
+			}
+			if t, err := target.Lookup(rec.Target); err == nil {
+				expect = t
+			}
+		}
+		return diff.DirSide(v, plan.Wiring(expect))
+	}
+	from, err := side(o.from)
+	if err != nil {
+		return err
+	}
+	to, err := side(o.to)
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -20,12 +22,13 @@ func newInitCmd(s streams) *cobra.Command {
 	o := &initOptions{}
 	cmd := &cobra.Command{
 		Use:   "init [-o app.yaml]",
-		Short: "Write the built-in SynergyChat app spec, with comments, as a starting point",
+		Short: "Write the built-in app spec, with comments, as a starting point",
 		Long: `Write the app spec synctl renders by default, so you can edit it and render
 your own app with -f. Rendering the unedited spec gives exactly the default output.
 
 The spec (apiVersion synctl.dev/v1alpha1, kind App):
-  metadata.name            DNS label; prefixes Kubernetes names and names the network
+  metadata.name            DNS label; prefixes Kubernetes names and compose projects
+  spec.entryURLName        the name of the URL the browser opens (default APP_URL)
   spec.services[]          one entry per container:
     name                   DNS label, unique (at most 30 characters)
     role                   frontend (the page; exactly one), api (called by the browser)
@@ -36,19 +39,22 @@ The spec (apiVersion synctl.dev/v1alpha1, kind App):
     hostPort               port published on the docker host (default 8080 + index)
     healthPath             path answering 200 when healthy (default /)
     env                    static env vars (NAME: value)
-    links[]                {env, service, resolvedBy}: hand another service's URL to this
-                           one; resolvedBy browser (the page uses it) or service (default)
-    storage                {mountPath, file, env, size, persistent}
+    links[]                {env, service, resolvedBy, exposedAt}: hand another service's
+                           URL to this one; resolvedBy browser (the page uses it) or
+                           service (default); exposedAt {path, text} says where the page
+                           shows a browser link ({url} in text), for synctl verify
+    storage                {mountPath, file, env, size, persistent}; persistent storage
+                           is one ReadWriteOnce volume: one replica, no autoscaling
     resources              {requests: {cpu, memory}, limits: {cpu, memory}}
     replicas               default 1
     autoscaling            {minReplicas, maxReplicas, targetCPUPercent} (needs a cpu request)
+    security               {runAsUser, runAsGroup, writableRootFilesystem}: on Kubernetes
+                           containers run as user 65532 on a read-only root filesystem
+    checks[]               {name, method, path, body, contentType, status, contains, json,
+                           via}: requests synctl verify sends through the service's
+                           public route; via names the link the service uses to answer
   spec.targets             per-target settings:
-    docker                 {host}
-    docker-network         {host, network}
-    nginx                  {image, serverName, httpPort, httpsPort, network, paths: {api: /api/}}
-    minikube               {namespace, gatewayClass, controllerName, gateway, hosts: {web: ...}}
-    gke                    {namespace, gatewayNamespace, gateway, gatewayClass, address, paths: {api: /api}}
-Unknown or misspelt fields are errors, reported with line and column.`,
+` + targetSpecs() + `Unknown or misspelt fields are errors, reported with line and column.`,
 		Example: `  synctl init > app.yaml
   synctl init -o app.yaml
   synctl render -f app.yaml --target minikube --out deploy/minikube`,
@@ -58,6 +64,15 @@ Unknown or misspelt fields are errors, reported with line and column.`,
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "file to write (default: standard output)")
 	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite --out if it exists")
 	return cmd
+}
+
+// targetSpecs lists each target's spec fields, from the target's own type.
+func targetSpecs() string {
+	var b strings.Builder
+	for _, t := range target.All() {
+		fmt.Fprintf(&b, "    %-21s%s\n", t.Name(), topology.Fields(t.Spec()))
+	}
+	return b.String()
 }
 
 func (o *initOptions) run(s streams) error {

@@ -1,49 +1,57 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/synctl/synctl/pkg/diff"
 	"github.com/synctl/synctl/pkg/render"
-	"github.com/synctl/synctl/pkg/topology"
+	"github.com/synctl/synctl/pkg/target"
 )
 
 type renderOptions struct {
-	spec   specOptions
-	target string
-	out    string
-	force  bool
-	check  bool
+	spec    specOptions
+	targets targetsValue
+	out     string
+	force   bool
+	check   bool
+	format  string
 }
 
 func newRenderCmd(s streams) *cobra.Command {
-	o := &renderOptions{}
+	o := &renderOptions{targets: targetsValue{allowAll: true}}
 	cmd := &cobra.Command{
 		Use:   "render --target TARGET [--out DIR]",
 		Short: "Write one target's deployment files",
-		Long: `Render the app for one target (or all of them) and write the bundle.
+		Long: `Render the app for one target (or several, or all) and write the bundle.
 
-With --out DIR, the bundle is written to DIR (for --target all, to DIR/<target>/):
-  docker, docker-network  compose.yaml, docker-run.sh, README.md
-  nginx                   compose.yaml, nginx.conf, certs/tls.crt, certs/tls.key, README.md
-  minikube, gke           one manifest per object (apply with kubectl apply -f DIR), README.md
-Writing is all-or-nothing: on any error DIR is left exactly as it was. Files in
-DIR that synctl did not write are never overwritten unless --force. An existing
-certificate and key are kept, not rotated.
+With --out DIR, the bundle is written to DIR (for several targets, to
+DIR/<target>/):
+` + targetFiles() + `
+Writing is all-or-nothing: on any error, or Ctrl-C, DIR is left exactly as it
+was. Files in DIR that synctl did not write are never overwritten, and a
+bundle of another target or app is never replaced, unless --force. Files an
+earlier render wrote and this one no longer does are removed (and listed).
+An existing certificate and key are kept, not rotated. Every bundle records
+what made it in ` + render.RecordPath + ` and its README.
 
-Without --out:
-  minikube, gke           print one multi-document stream for kubectl apply -f -
-  docker, docker-network  print compose.yaml for docker compose -f - up -d
-  nginx                   is an error: nginx.conf and the certificate need a directory
-
+Without --out, a target that can prints its bundle to stdout:
+` + targetStreams() + `
 With --check, nothing is written: the command exits 1 and prints the
 difference when DIR differs from what it would write, 0 when it is up to date
-(a CI step that catches hand edits and a stale render).`,
-		Example: `  synctl render --target gke | kubectl apply -f -
+(a CI step that catches hand edits and a stale render). Key material is not
+compared (it is random and belongs outside version control), and of a file's
+mode only the executable bit is (all that git keeps).`,
+		Example: `  synctl render --target gke | kubectl apply --server-side -f -
   synctl render --target nginx --out deploy/nginx
   synctl render --target all --out deploy
   synctl render -f app.yaml --target minikube --image api=registry.example/api:1.2 --out deploy/minikube
@@ -51,111 +59,158 @@ difference when DIR differs from what it would write, 0 when it is up to date
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
-	cmd.Flags().StringVarP(&o.target, "target", "t", "", "`TARGET`: "+topology.TargetNames()+", or all")
+	addTargetFlag(cmd, &o.targets, "`TARGET`: "+target.Names()+", a comma-separated list, or all")
 	cmd.Flags().StringVarP(&o.out, "out", "o", "", "`DIR` to write the bundle into (created if missing)")
-	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files in --out that synctl did not write")
+	_ = cmd.MarkFlagDirname("out")
+	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files in --out that synctl did not write, or another bundle")
 	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 and show the difference if --out is not up to date")
+	addFormatFlag(cmd, &o.format, "text", "text", "json")
 	addSpecFlags(cmd, &o.spec)
 	return cmd
 }
 
+// targetFiles lists what each target writes, for --help.
+func targetFiles() string {
+	var b strings.Builder
+	for _, t := range target.All() {
+		fmt.Fprintf(&b, "  %-16s %s\n", t.Name(), t.Description())
+	}
+	return b.String()
+}
+
+func targetStreams() string {
+	var b strings.Builder
+	for _, t := range target.All() {
+		switch t.Stdout() {
+		case render.KindManifest:
+			fmt.Fprintf(&b, "  %-16s every manifest as one stream, for kubectl apply -f -\n", t.Name())
+		case render.KindCompose:
+			fmt.Fprintf(&b, "  %-16s its compose file, for docker compose -f - up -d\n", t.Name())
+		default:
+			fmt.Fprintf(&b, "  %-16s nothing: its files only work side by side, so --out is required\n", t.Name())
+		}
+	}
+	return b.String()
+}
+
 func (o *renderOptions) run(s streams) error {
-	targets, err := targetList(o.target, true)
+	targets, err := o.targets.required()
 	if err != nil {
 		return err
 	}
-	m, err := o.spec.load()
+	if err := checkFormat(o.format, "text", "json"); err != nil {
+		return err
+	}
+	if o.check && o.force {
+		return errorf("--check writes nothing, so --force has nothing to force: drop one of them")
+	}
+	if o.format != "text" && !o.check {
+		return errorf("--format %s describes what --check finds: add --check, or drop --format", o.format)
+	}
+	plan, err := o.spec.load(s, targets)
 	if err != nil {
 		return err
 	}
-	all := len(targets) > 1
+	several := len(targets) > 1
 	if o.out == "" {
-		if all {
-			return errorf("--target all writes one directory per target: pass --out DIR")
+		if several {
+			return errorf("several targets write one directory each: pass --out DIR")
 		}
 		if o.check {
 			return errorf("--check compares against a directory: pass --out DIR")
 		}
-		return o.print(s, m, targets[0])
+		return o.print(s, plan, targets[0])
 	}
-	// Targets render independently from the read-only model: side by side,
-	// then joined in target order (the first failing target's error wins, as
-	// it would one after the other).
-	bundles := make([][]render.File, len(targets))
+	// Targets render independently from the read-only plan: side by side,
+	// then joined in target order (the first failing target's error wins,
+	// as it would one after the other).
+	placements := make([]render.Placement, len(targets))
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
-		wg.Go(func() { bundles[i], errs[i] = render.Render(m, t) })
+		dir := ""
+		if several {
+			dir = t.Name()
+		}
+		inv := o.spec.invocation(filepath.Join(o.out, dir))
+		wg.Go(func() {
+			b, err := plan.Render(t, inv)
+			placements[i], errs[i] = render.Placement{Dir: dir, Bundle: b}, err
+		})
 	}
 	wg.Wait()
-	var files []render.File
-	for i, t := range targets {
-		if errs[i] != nil {
-			return errs[i]
-		}
-		fs := bundles[i]
-		if all {
-			for i := range fs {
-				fs[i].Path = string(t) + "/" + fs[i].Path
-			}
-		}
-		files = append(files, fs...)
-	}
-	if o.check {
-		return o.runCheck(s, files)
-	}
-	if err := render.WriteBundle(o.out, files, render.WriteOptions{Force: o.force}); err != nil {
+	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	for _, t := range targets {
-		dir := o.out
-		if all {
-			dir = filepath.Join(o.out, string(t))
-		}
-		fmt.Fprintf(s.Err, "wrote %s bundle to %s\n", t, dir)
+	if o.check {
+		return o.runCheck(s, placements)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := render.Write(ctx, o.out, placements, render.WriteOptions{Force: o.force})
+	if ctx.Err() != nil {
+		return withCode(exitInterrupted, fmt.Errorf("interrupted: %s was left as it was", o.out))
+	}
+	if err != nil {
+		return err
+	}
+	for _, p := range rep.Removed {
+		fmt.Fprintf(s.Err, "removed %s: an earlier render wrote it, this one does not\n", filepath.Join(o.out, p))
+	}
+	for _, p := range placements {
+		fmt.Fprintf(s.Err, "wrote %s bundle to %s\n", p.Bundle.Target, filepath.Join(o.out, p.Dir))
 	}
 	return nil
 }
 
-func (o *renderOptions) print(s streams, m *topology.Model, t topology.Target) error {
-	if t == topology.Nginx {
-		return errorf("target nginx writes nginx.conf and a certificate beside compose.yaml: pass --out DIR")
-	}
-	files, err := render.Render(m, t)
+func (o *renderOptions) print(s streams, plan *target.Plan, t target.Target) error {
+	inv := o.spec.invocation("")
+	b, err := plan.Render(t, inv)
 	if err != nil {
 		return err
 	}
-	if t.IsKubernetes() {
-		_, err = s.Out.Write(render.Stream(t, files))
-		return err
+	out, err := b.Stream(inv.Command(t, false))
+	if err != nil {
+		return errorf("%v", err)
 	}
-	for _, f := range files {
-		if f.Path == "compose.yaml" {
-			_, err = s.Out.Write(f.Data)
-			return err
-		}
-	}
-	return fmt.Errorf("internal error: target %s rendered no compose.yaml", t)
+	_, err = s.Out.Write(out)
+	return err
 }
 
-// runCheck compares --out with what would be written: exit 1 and the
-// difference when they differ. Key material synctl keeps is not compared.
-func (o *renderOptions) runCheck(s streams, files []render.File) error {
-	res, err := diff.Check(o.out, files)
-	if err != nil {
-		return err
-	}
+// runCheck compares each bundle's directory with what would be written:
+// exit 1 and the difference when they differ.
+func (o *renderOptions) runCheck(s streams, placements []render.Placement) error {
 	color, err := useColor(s.Out, "auto")
 	if err != nil {
 		return err
 	}
-	if err := res.WriteText(s.Out, color); err != nil {
-		return err
+	var results []*diff.CheckResult
+	equal := true
+	for _, p := range placements {
+		res, err := diff.Check(filepath.Join(o.out, p.Dir), p.Bundle.Files)
+		if err != nil {
+			return err
+		}
+		results = append(results, res)
+		equal = equal && res.Equal
 	}
-	if !res.Equal {
+	if o.format == "json" {
+		if err := diff.WriteChecksJSON(s.Out, results); err != nil {
+			return err
+		}
+	} else {
+		for _, res := range results {
+			if err := res.WriteText(s.Out, color); err != nil {
+				return err
+			}
+		}
+	}
+	if !equal {
 		return silentExit(exitFailure)
 	}
-	fmt.Fprintf(s.Err, "%s is up to date\n", o.out)
+	if o.format == "text" {
+		fmt.Fprintf(s.Err, "%s is up to date\n", o.out)
+	}
 	return nil
 }
 

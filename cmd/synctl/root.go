@@ -4,12 +4,50 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/synctl/synctl/pkg/target"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=..."; without
+// it, the build info says which module version or commit this is.
+var version = ""
+
+// buildVersion is version, or what the Go toolchain recorded: the module
+// version for `go install ...@v1.2.3`, the VCS revision for a build in a
+// checkout.
+func buildVersion() string {
+	if version != "" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v
+	}
+	var rev, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "-dirty"
+			}
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev == "" {
+		return "devel (no version or VCS information in this build)"
+	}
+	return "devel-" + rev + modified
+}
 
 // streams are the command's standard streams; tests pass their own buffers.
 type streams struct {
@@ -23,6 +61,8 @@ const (
 	exitOK      = 0
 	exitFailure = 1 // the command ran and found a difference or a problem
 	exitUsage   = 2 // bad usage or bad input; nothing was written
+	// exitInterrupted is the shell's code for a command ended by SIGINT.
+	exitInterrupted = 130
 )
 
 // exitError carries an exit code other than exitUsage up to run.
@@ -49,21 +89,23 @@ func silentExit(code int) error { return &exitError{code: code} }
 func newRootCmd(s streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "synctl",
-		Short: "Render one application model into docker, compose+nginx, Minikube and GKE deployments",
+		Short: "Render one application model into docker, compose+nginx and Kubernetes deployments",
 		Long: `synctl turns one typed model of a multi-service web application into working
-deployments. Each target differs in how three URLs are wired:
+deployments. What differs between targets is how the app's URLs are wired:
 
-  CHAT_URL          how the browser reaches the frontend
-  API_URL           set on the frontend, resolved by the browser
-  CRAWLER_BASE_URL  how the api reaches the internal crawler
+  the entry URL     how the browser reaches the frontend
+  browser links     URLs a service hands to the browser, which must work from
+                    the user's machine
+  service links     URLs a service's own process uses inside the deployment
 
-Targets: docker, docker-network, nginx, minikube, gke.`,
+Targets: ` + target.Names() + `.
+Without -f, synctl works on its built-in example app (synctl init prints it).`,
 		Example: `  synctl render --target all --out deploy      # every setup, one directory each
-  synctl render --target gke | kubectl apply -f -
-  synctl wiring --target all                    # the three URLs of every setup
+  synctl render --target gke | kubectl apply --server-side -f -
+  synctl wiring                                 # the URLs of every setup
   synctl diff --from minikube --to gke          # what changes between two setups
   synctl init > app.yaml                        # start a spec for your own app`,
-		Version:       version,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -1,13 +1,19 @@
 package main
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
 	"github.com/spf13/cobra"
 
+	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// specOptions choose the app: the built-in SynergyChat or a spec file, with
-// command-line overrides. Shared by every command that renders.
+// specOptions choose the app: the built-in one or a spec file (or stdin),
+// with command-line values. Shared by every command that renders.
 type specOptions struct {
 	file      string
 	images    []string
@@ -18,42 +24,135 @@ type specOptions struct {
 
 func addSpecFlags(cmd *cobra.Command, o *specOptions) {
 	f := cmd.Flags()
-	f.StringVarP(&o.file, "file", "f", "", "app spec `FILE` to render (start one with synctl init); default: the built-in SynergyChat")
-	f.StringArrayVar(&o.images, "image", nil, "override a service's image, `SERVICE=IMAGE` (repeatable), e.g. --image api=registry.example/api:1.2")
-	f.StringVar(&o.namespace, "namespace", "", "`NAMESPACE` of the app's objects on minikube and gke")
-	f.StringArrayVar(&o.hosts, "host", nil, "override a public service's minikube hostname, `SERVICE=HOST` (repeatable)")
-	f.StringVar(&o.address, "address", "", "the GKE Gateway's `ADDRESS` (IP or DNS name), used in CHAT_URL (default the <CLUSTER_PUBLIC_IP> placeholder)")
+	f.StringVarP(&o.file, "file", "f", "", "app spec `FILE` (- reads standard input; start one with synctl init); default: the built-in app")
+	f.StringArrayVar(&o.images, "image", nil, "override a service's image, `SERVICE=IMAGE` (repeatable)")
+	f.StringVar(&o.namespace, "namespace", "", "`NAMESPACE` of the app's objects ("+takers(target.FlagNamespace)+")")
+	f.StringArrayVar(&o.hosts, "host", nil, "a public service's hostname, `SERVICE=HOST` (repeatable; "+takers(target.FlagHost)+")")
+	f.StringVar(&o.address, "address", "", "the load balancer's `[STATIC_IP_NAME=]ADDRESS`, used in the entry URL ("+takers(target.FlagAddress)+"); with a reserved static IP's name, the Gateway takes that address")
+	_ = cmd.MarkFlagFilename("file", "yaml", "yml")
 }
 
-func (o *specOptions) load() (*topology.Model, error) {
-	var ov topology.Overrides
-	var err error
-	if ov.Images, err = topology.ParseAssignments("image", o.images); err != nil {
-		return nil, err
+// takers lists the targets that take flag f.
+func takers(f target.Flag) string {
+	var names []string
+	for _, t := range target.All() {
+		for _, tf := range t.Flags() {
+			if tf == f {
+				names = append(names, t.Name())
+			}
+		}
 	}
-	if ov.Hosts, err = topology.ParseAssignments("host", o.hosts); err != nil {
-		return nil, err
+	return strings.Join(names, ", ")
+}
+
+func (o *specOptions) overrides() (target.Overrides, error) {
+	var ov target.Overrides
+	var err error
+	if ov.Images, err = assignments("image", o.images, "registry.example/api:1.2"); err != nil {
+		return ov, err
+	}
+	if ov.Hosts, err = assignments("host", o.hosts, "api.example.test"); err != nil {
+		return ov, err
 	}
 	ov.Namespace, ov.Address = o.namespace, o.address
-	if o.file == "" {
-		return topology.DecodeWith(topology.DefaultSpecName, topology.DefaultSpec(), ov)
-	}
-	return topology.Load(o.file, ov)
+	return ov, nil
 }
 
-// targetList parses --target, where "all" means every target.
-func targetList(name string, allowAll bool) ([]topology.Target, error) {
-	if name == "" {
-		return nil, errorf("--target is required: choose one of %s%s", topology.TargetNames(), allHint(allowAll))
+// assignments parses repeated SERVICE=VALUE flag values.
+func assignments(flag string, values []string, example string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range values {
+		name, val, ok := strings.Cut(v, "=")
+		if !ok || name == "" || val == "" {
+			return nil, fmt.Errorf("--%s %q: expected SERVICE=VALUE, e.g. --%s api=%s", flag, v, flag, example)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("--%s: service %q is given twice; give each service once", flag, name)
+		}
+		out[name] = val
 	}
-	if name == "all" && allowAll {
-		return topology.Targets(), nil
-	}
-	t, err := topology.ParseTarget(name)
+	return out, nil
+}
+
+// load reads the spec and configures every target; targets are those the
+// command works on, which must take every target-specific flag given.
+func (o *specOptions) load(s streams, targets []target.Target) (*target.Plan, error) {
+	ov, err := o.overrides()
 	if err != nil {
-		return nil, errorf("%v%s", err, allHint(allowAll))
+		return nil, err
 	}
-	return []topology.Target{t}, nil
+	if err := target.CheckFlags(targets, ov); err != nil {
+		return nil, err
+	}
+	if o.file == "" {
+		return target.Load(topology.DefaultSpecName, topology.DefaultSpec(), ov)
+	}
+	name, data, err := topology.ReadSpec(o.file, s.In)
+	if err != nil {
+		return nil, err
+	}
+	return target.Load(name, data, ov)
+}
+
+// invocation is how a bundle written to dir (or, with dir "", printed) was
+// asked for: the spec file relative to dir, so that the command a bundle
+// records works from inside it.
+func (o *specOptions) invocation(dir string) target.Invocation {
+	ov, _ := o.overrides()
+	inv := target.Invocation{Spec: o.file, Overrides: ov}
+	if o.file == "" || o.file == "-" || dir == "" {
+		return inv
+	}
+	absSpec, err1 := filepath.Abs(o.file)
+	absDir, err2 := filepath.Abs(dir)
+	if err1 == nil && err2 == nil {
+		if rel, err := filepath.Rel(absDir, absSpec); err == nil {
+			inv.Spec = filepath.ToSlash(rel)
+		}
+	}
+	return inv
+}
+
+// targetsValue is --target: one target, a comma-separated list, or all.
+// Given twice it is an error, not "the last one wins".
+type targetsValue struct {
+	list     []target.Target
+	set      bool
+	allowAll bool
+}
+
+func (v *targetsValue) String() string {
+	names := make([]string, len(v.list))
+	for i, t := range v.list {
+		names[i] = t.Name()
+	}
+	return strings.Join(names, ",")
+}
+
+func (v *targetsValue) Type() string { return "TARGET" }
+
+func (v *targetsValue) Set(s string) error {
+	if v.set {
+		return fmt.Errorf("given twice; name several targets in one flag: --target docker,nginx%s", allHint(v.allowAll))
+	}
+	v.set = true
+	if s == "all" && v.allowAll {
+		v.list = target.All()
+		return nil
+	}
+	for _, name := range strings.Split(s, ",") {
+		t, err := target.Lookup(name)
+		if err != nil {
+			return fmt.Errorf("%v%s", err, allHint(v.allowAll))
+		}
+		for _, have := range v.list {
+			if have == t {
+				return fmt.Errorf("%s is listed twice", name)
+			}
+		}
+		v.list = append(v.list, t)
+	}
+	return nil
 }
 
 func allHint(allowAll bool) string {
@@ -61,4 +160,49 @@ func allHint(allowAll bool) string {
 		return ", or all"
 	}
 	return ""
+}
+
+// addTargetFlag adds --target; without allowAll only one target is allowed.
+func addTargetFlag(cmd *cobra.Command, v *targetsValue, usage string) {
+	cmd.Flags().VarP(v, "target", "t", usage)
+	_ = cmd.RegisterFlagCompletionFunc("target", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		var out []string
+		for _, t := range target.All() {
+			out = append(out, t.Name()+"\t"+t.Description())
+		}
+		if v.allowAll {
+			out = append(out, "all\tevery target")
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// required returns the targets, or the error for a missing --target.
+func (v *targetsValue) required() ([]target.Target, error) {
+	if !v.set {
+		return nil, errorf("--target is required: choose one of %s%s", target.Names(), allHint(v.allowAll))
+	}
+	return v.list, nil
+}
+
+// addFormatFlag adds --format with its choices, completed by the shell.
+func addFormatFlag(cmd *cobra.Command, p *string, def string, choices ...string) {
+	cmd.Flags().StringVar(p, "format", def, "output `FORMAT`: "+strings.Join(choices, " or "))
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(choices, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// checkFormat refuses a --format value that is not one of choices.
+func checkFormat(got string, choices ...string) error {
+	for _, c := range choices {
+		if got == c {
+			return nil
+		}
+	}
+	return errorf("--format %q is not supported: choose %s", got, strings.Join(choices, " or "))
+}
+
+// isTerminal reports whether f is a character device.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

@@ -8,57 +8,62 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
 type wiringOptions struct {
-	spec   specOptions
-	target string
-	format string
+	spec    specOptions
+	targets targetsValue
+	format  string
 }
 
 func newWiringCmd(s streams) *cobra.Command {
-	o := &wiringOptions{}
+	o := &wiringOptions{targets: targetsValue{allowAll: true}}
 	cmd := &cobra.Command{
-		Use:   "wiring --target TARGET [--format table|json]",
-		Short: "Print the URLs a target wires: CHAT_URL, API_URL, CRAWLER_BASE_URL",
-		Long: `Print how a target wires the app:
+		Use:   "wiring [--target TARGET] [--format table|json]",
+		Short: "Print the URLs each target wires, and who resolves them",
+		Long: `Print how the targets wire the app:
 
-  CHAT_URL          how the browser reaches the frontend
-  API_URL           set on the frontend, resolved by the browser: reachable from
+  the entry URL     how the browser reaches the frontend (named by the spec's
+                    entryURLName)
+  browser links     set on a service, resolved by the browser: reachable from
                     the user's machine, or relative when one proxy fronts both
-  CRAWLER_BASE_URL  set on the api, used inside the deployment
+  service links     set on a service, used by its own process inside the
+                    deployment
 
-For an app of your own (-f), every link the spec declares is listed by its
-environment variable. --target all prints the table across every target.
-JSON keys are the URL names, in wiring order; with --target all, an object per target.`,
-		Example: `  synctl wiring --target nginx
-  synctl wiring --target all
+Every link the spec declares is listed by its environment variable
+(SERVICE.NAME where two services set one of the same name). Without --target,
+or with several, it prints one row per target; with one target, one row per
+URL. JSON keys are the URL names, in wiring order; with several targets, an
+object per target.`,
+		Example: `  synctl wiring
+  synctl wiring --target nginx
   synctl wiring --target gke --format json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
-	cmd.Flags().StringVarP(&o.target, "target", "t", "", "`TARGET`: "+topology.TargetNames()+", or all")
-	cmd.Flags().StringVar(&o.format, "format", "table", "output `FORMAT`: table or json")
+	addTargetFlag(cmd, &o.targets, "`TARGET`: "+target.Names()+", a comma-separated list, or all (default all)")
+	addFormatFlag(cmd, &o.format, "table", "table", "json")
 	addSpecFlags(cmd, &o.spec)
 	return cmd
 }
 
 func (o *wiringOptions) run(s streams) error {
-	if o.format != "table" && o.format != "json" {
-		return errorf("--format %q is not supported: choose table or json", o.format)
-	}
-	targets, err := targetList(o.target, true)
-	if err != nil {
+	if err := checkFormat(o.format, "table", "json"); err != nil {
 		return err
 	}
-	m, err := o.spec.load()
+	targets := o.targets.list
+	if !o.targets.set {
+		targets = target.All()
+	}
+	plan, err := o.spec.load(s, targets)
 	if err != nil {
 		return err
 	}
 	wirings := make([]topology.Wiring, len(targets))
 	for i, t := range targets {
-		wirings[i] = topology.Wire(m, t)
+		wirings[i] = plan.Wiring(t)
 	}
 	if o.format == "json" {
 		var b strings.Builder
@@ -67,7 +72,7 @@ func (o *wiringOptions) run(s streams) error {
 		} else {
 			b.WriteString("{\n")
 			for i, w := range wirings {
-				fmt.Fprintf(&b, "  %q: ", w.Target)
+				fmt.Fprintf(&b, "  %q: ", targets[i].Name())
 				writeJSONObject(&b, "  ", w)
 				if i < len(wirings)-1 {
 					b.WriteString(",")
@@ -100,8 +105,8 @@ func (o *wiringOptions) run(s streams) error {
 		head = append(head, wirings[0].Key(u))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, w := range wirings {
-		row := []string{string(w.Target)}
+	for i, w := range wirings {
+		row := []string{targets[i].Name()}
 		for _, u := range w.URLs {
 			row = append(row, u.URL)
 		}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -59,7 +60,7 @@ func ReadDir(dir string) ([]render.File, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, render.File{Path: filepath.ToSlash(rel), Data: data, Mode: fi.Mode().Perm(), KeyMaterial: isPEM(data)})
+		files = append(files, render.File{Path: filepath.ToSlash(rel), Data: data, Mode: fi.Mode().Perm(), Kind: kindOf(filepath.ToSlash(rel), data)})
 		return nil
 	})
 	if err != nil {
@@ -67,6 +68,20 @@ func ReadDir(dir string) ([]render.File, error) {
 	}
 	slices.SortFunc(files, func(a, b render.File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
+}
+
+// kindOf guesses what a file read from a directory is, from its name and
+// content, as far as comparisons care.
+func kindOf(p string, data []byte) render.Kind {
+	switch {
+	case isPEM(data):
+		return render.KindKey
+	case p == render.RecordPath:
+		return render.KindRecord
+	case path.Base(p) == render.ReadmeFileName:
+		return render.KindReadme
+	}
+	return ""
 }
 
 // Problems a check finds with one file.
@@ -97,12 +112,13 @@ type CheckResult struct {
 }
 
 // Check compares the directory dir with want, the files synctl would write
-// there now, for 'synctl render --check'. Content of key material that
-// exists is never compared (it is random, and kept rather than
-// regenerated); a missing key file is a problem. Only the executable bit of
-// a mode is compared, as version control keeps nothing else. Files in dir
-// that synctl does not write are ignored, unless they carry synctl's header
-// (see IsGenerated): those are stale output of an older model.
+// there now, for 'synctl render --check'. Key material is not compared at
+// all: it is random, kept rather than regenerated, made afresh where it is
+// missing, and a private key belongs outside version control, so a checkout
+// without it is up to date. Only the executable bit of a mode is compared,
+// as version control keeps nothing else. Files in dir that synctl does not
+// write are ignored, unless they carry synctl's header (see IsGenerated):
+// those are stale output of an older model.
 //
 // It returns an error only when dir cannot be read; a dir that does not
 // exist is an error too (there is nothing to check).
@@ -119,13 +135,15 @@ func Check(dir string, want []render.File) (*CheckResult, error) {
 	written := map[string]bool{}
 	for _, f := range want {
 		written[f.Path] = true
+		if f.Kind == render.KindKey {
+			continue
+		}
 		got, ok := onDisk[f.Path]
 		switch {
 		case !ok:
 			res.Problems = append(res.Problems, FileProblem{Path: f.Path, Problem: ProblemMissing,
 				Detail: "synctl writes this file; render again without --check to create it"})
 			continue
-		case f.KeyMaterial:
 		case !bytes.Equal(got.Data, f.Data):
 			p := FileProblem{Path: f.Path, Problem: ProblemChanged,
 				Detail: "differs from what synctl writes; change the model rather than the file, then render again"}
@@ -173,7 +191,15 @@ func (r *CheckResult) WriteText(w io.Writer, color bool) error {
 	return err
 }
 
-// WriteJSON writes r as indented JSON.
-func (r *CheckResult) WriteJSON(w io.Writer) error {
-	return writeJSON(w, r)
+// WriteChecksJSON writes the results of checking one or more bundle
+// directories as one indented JSON document: {"equal", "checks": [...]}.
+func WriteChecksJSON(w io.Writer, results []*CheckResult) error {
+	out := struct {
+		Equal  bool           `json:"equal"`
+		Checks []*CheckResult `json:"checks"`
+	}{Equal: true, Checks: results}
+	for _, r := range results {
+		out.Equal = out.Equal && r.Equal
+	}
+	return writeJSON(w, out)
 }

@@ -18,8 +18,16 @@ type Side struct {
 	// Files are the bundle's files, paths relative to the bundle.
 	Files []render.File
 	// Wiring is the side's URLs when they are known (from the model for a
-	// target). When nil, Compare derives them from the files.
+	// target). When nil, Compare reads the URLs of Expect from the files.
 	Wiring []URL
+	// Expect names the URLs to read from a directory's files.
+	Expect []Expected
+}
+
+// Expected is a URL to look for in a directory: the env var Env on service
+// Service (both empty for the entry URL, which no file states).
+type Expected struct {
+	Name, Service, Env string
 }
 
 // URL is one URL of a side's wiring.
@@ -129,7 +137,7 @@ func Compare(from, to Side) (*Result, error) {
 func keyPaths(files []render.File) map[string]bool {
 	m := map[string]bool{}
 	for _, f := range files {
-		if f.KeyMaterial {
+		if f.Kind == render.KindKey {
 			m[f.Path] = true
 		}
 	}
@@ -289,29 +297,44 @@ func compareWiring(a, b []URL) []WiringChange {
 	return out
 }
 
-// wiringNames are the URLs derived from the files of a directory.
-var wiringNames = []string{"CHAT_URL", "API_URL", "CRAWLER_BASE_URL"}
-
-// wiringOf returns a side's wiring: the given one, or what the files state.
-// The frontend's API_URL and the api's CRAWLER_BASE_URL are read from compose
-// environment, ConfigMap data or a container's env; CHAT_URL has no variable
-// of its own and stays unknown.
+// wiringOf returns a side's wiring: the model's for a target, or, for a
+// directory, the value each link of the model's wiring has in its files:
+// the env var on the service it is set on, in compose environment, ConfigMap
+// data or a container's env. The entry URL has no variable of its own and
+// stays unknown.
 func wiringOf(s Side, rs []resource) []URL {
 	if s.Wiring != nil {
 		return s.Wiring
 	}
-	out := make([]URL, 0, len(wiringNames))
-	for _, name := range wiringNames {
-		u := URL{Name: name}
-		for _, r := range rs {
-			if v, ok := envValue(r, name); ok {
-				u.Value, u.Known = v, true
-				break
+	out := make([]URL, 0, len(s.Expect))
+	for _, e := range s.Expect {
+		u := URL{Name: e.Name}
+		if e.Service != "" {
+			for _, r := range rs {
+				if !belongsTo(r, e.Service) {
+					continue
+				}
+				if v, ok := envValue(r, e.Env); ok {
+					u.Value, u.Known = v, true
+					break
+				}
 			}
 		}
 		out = append(out, u)
 	}
 	return out
+}
+
+// belongsTo reports whether a resource is service's: its compose service, or
+// a Kubernetes object labelled with the service's name.
+func belongsTo(r resource, service string) bool {
+	switch r.id.Type {
+	case TypeCompose:
+		return r.id.Kind == "service" && r.id.Name == service
+	case TypeKubernetes:
+		return str(lookup(r.value, "metadata", "labels", "app.kubernetes.io/name")) == service
+	}
+	return false
 }
 
 // envValue finds the value a resource gives to an environment variable.

@@ -84,7 +84,10 @@ func resources(files []render.File, keyPaths map[string]bool) ([]resource, error
 		return nil
 	}
 	for _, f := range files {
-		if f.KeyMaterial || keyPaths[f.Path] || isPEM(f.Data) {
+		if f.Kind == render.KindRecord || f.Path == render.RecordPath {
+			continue // bookkeeping: what made the bundle, not what it deploys
+		}
+		if f.Kind == render.KindKey || keyPaths[f.Path] || isPEM(f.Data) {
 			if err := add(resource{id: Identity{Type: TypeKey, Name: f.Path}, path: f.Path}); err != nil {
 				return nil, err
 			}

@@ -5,27 +5,31 @@ import (
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// TargetSide renders m for t and returns it as a side labelled with the
-// target's name, with the model's wiring (CHAT_URL included).
-func TargetSide(m *topology.Model, t topology.Target) (Side, error) {
-	files, err := render.Render(m, t)
-	if err != nil {
-		return Side{}, err
+// BundleSide is a rendered bundle as a side, labelled with its target's
+// name, with the model's wiring (the entry URL included).
+func BundleSide(b *render.Bundle) Side {
+	urls := make([]URL, 0, len(b.Wiring.URLs))
+	for _, u := range b.Wiring.URLs {
+		urls = append(urls, URL{Name: b.Wiring.Key(u), Value: u.URL, Known: true})
 	}
-	w := topology.Wire(m, t)
-	urls := make([]URL, 0, len(w.URLs))
-	for _, u := range w.URLs {
-		urls = append(urls, URL{Name: u.Name, Value: u.URL, Known: true})
-	}
-	return Side{Label: string(t), Files: files, Wiring: urls}, nil
+	return Side{Label: b.Target, Files: b.Files, Wiring: urls}
 }
 
-// DirSide reads dir as a side labelled with the directory as given; its
-// wiring is derived from the files.
-func DirSide(dir string) (Side, error) {
+// DirSide reads dir as a side labelled with the directory as given. Its
+// wiring is read from the files: the value of each URL of expect (the app's
+// wiring on some target: which env var on which service) found there.
+func DirSide(dir string, expect topology.Wiring) (Side, error) {
 	files, err := ReadDir(dir)
 	if err != nil {
 		return Side{}, err
 	}
-	return Side{Label: dir, Files: files}, nil
+	s := Side{Label: dir, Files: files}
+	for _, u := range expect.URLs {
+		e := Expected{Name: expect.Key(u)}
+		if !u.Entry {
+			e.Service, e.Env = u.Service, u.Name
+		}
+		s.Expect = append(s.Expect, e)
+	}
+	return s, nil
 }

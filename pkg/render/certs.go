@@ -15,11 +15,11 @@ import (
 // certValidity stays under the 398 days browsers accept for a leaf certificate.
 const certValidity = 397 * 24 * time.Hour
 
-// selfSignedCert makes a self-signed ECDSA P-256 certificate for host (and,
+// SelfSignedCert makes a self-signed ECDSA P-256 certificate for host (and,
 // for localhost, the loopback addresses), PEM encoded, and its PKCS#8 key.
 // ECDSA rather than RSA: generating it takes microseconds, not a noticeable
 // pause on every render.
-func selfSignedCert(host string) (certPEM, keyPEM []byte, err error) {
+func SelfSignedCert(host string) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err

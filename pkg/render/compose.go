@@ -1,100 +1,117 @@
 package render
 
 import (
+	"bytes"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	yamlv4 "go.yaml.in/yaml/v4"
 
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// Paths of the nginx bundle's files, relative to the bundle directory, and
-// where the compose file mounts them in the nginx:alpine container.
-const (
-	NginxConfPath      = "nginx.conf"
-	CertPath           = "certs/tls.crt"
-	KeyPath            = "certs/tls.key"
-	nginxConfMount     = "/etc/nginx/nginx.conf"
-	nginxCertsMount    = "/etc/nginx/certs"
-	nginxServiceName   = "nginx"
-	composeFileName    = "compose.yaml"
-	dockerRunFileName  = "docker-run.sh"
-	composeVolumeLabel = "-data"
-)
+// ComposeFileName is the compose file of every compose bundle.
+const ComposeFileName = "compose.yaml"
 
-// composeProject builds the compose project of a docker-family target.
-func composeProject(m *topology.Model, t topology.Target, w topology.Wiring) *types.Project {
-	p := &types.Project{Name: m.Name, Services: types.Services{}}
-	network := ""
-	switch t {
-	case topology.DockerNetwork:
-		network = m.Targets.DockerNetwork.Network
-	case topology.Nginx:
-		network = m.Targets.Nginx.Network
+// HostGatewayName is the name containers on the default bridge use for the
+// docker host; on Linux it resolves only with an extra_hosts host-gateway
+// entry, which Compose adds to every service whose URLs use it.
+const HostGatewayName = "host.docker.internal"
+
+// hostGateway is docker's special extra_hosts value for the host's address
+// on the container's network.
+const hostGateway = "host-gateway"
+
+// BrowserEnvKey labels a compose service (and annotates a pod template) with
+// the env vars whose URLs the browser resolves, so that `synctl validate`
+// checks them from the user's machine rather than from inside the container.
+const BrowserEnvKey = "synctl.dev/browser-env"
+
+// ComposeOptions are what one compose target decides about the project.
+type ComposeOptions struct {
+	// Project is the compose project name. It also prefixes volume and
+	// network names, so that two setups of one app never share them.
+	Project string
+	// Network is the user-defined network every service joins; empty puts
+	// each service on the default bridge, as plain `docker run` does.
+	Network string
+	// Publish reports whether a service publishes its port on the host.
+	Publish func(s *topology.Service) bool
+	// Proxy, when set, is a reverse proxy in front of the public services.
+	Proxy *ComposeProxy
+}
+
+// ComposeProxy is a reverse-proxy service: the only entry point.
+type ComposeProxy struct {
+	Name, Image string
+	// Ports maps host ports to container ports.
+	Ports [][2]int
+	// Mounts are read-only bind mounts, bundle-relative source to target.
+	Mounts [][2]string
+}
+
+// VolumeName is the docker volume holding a service's storage, shared by
+// the compose file and the docker run script so that data carries over.
+func VolumeName(project string, s *topology.Service) string {
+	return project + "-" + s.Name + "-data"
+}
+
+// ComposeProject builds the compose project of an app for one target.
+func ComposeProject(m *topology.Model, w topology.Wiring, o ComposeOptions) *types.Project {
+	p := &types.Project{Name: o.Project, Services: types.Services{}}
+	if o.Network != "" {
+		p.Networks = types.Networks{o.Network: types.NetworkConfig{Name: o.Network, Driver: "bridge"}}
 	}
-	if network != "" {
-		p.Networks = types.Networks{network: types.NetworkConfig{Driver: "bridge"}}
-	}
-	for _, s := range m.Services {
-		sc := types.ServiceConfig{Name: s.Name}
+	deps := m.DependsOn()
+	for i := range m.Services {
+		s := &m.Services[i]
+		sc := types.ServiceConfig{Name: s.Name, Restart: types.RestartPolicyUnlessStopped}
 		sc.Image = s.Image
-		sc.Restart = types.RestartPolicyUnlessStopped
 		sc.Environment = composeEnv(s, w)
-		if b := browserEnv(s); b != "" {
+		if b := BrowserEnv(s); b != "" {
 			sc.Labels = types.Labels{BrowserEnvKey: b}
 		}
-		if network == "" {
-			// The default bridge, as plain `docker run` uses: no name
-			// resolution between containers, which is the point of this setup.
+		if o.Network == "" {
+			// The default bridge: no name resolution between containers.
 			sc.NetworkMode = "bridge"
 		} else {
-			sc.Networks = map[string]*types.ServiceNetworkConfig{network: nil}
+			sc.Networks = map[string]*types.ServiceNetworkConfig{o.Network: nil}
 		}
-		if published(s, t) {
-			sc.Ports = []types.ServicePortConfig{{
-				Target:    uint32(s.Port),
-				Published: strconv.Itoa(s.HostPort),
-				Protocol:  "tcp",
-			}}
+		if o.Publish(s) {
+			sc.Ports = []types.ServicePortConfig{{Target: uint32(s.Port), Published: strconv.Itoa(s.HostPort), Protocol: "tcp"}}
 		}
-		if needsHostGateway(s, w) {
-			sc.ExtraHosts = types.HostsList{topology.HostGatewayName: {hostGateway}}
+		if usesHostGateway(s, w) {
+			sc.ExtraHosts = types.HostsList{HostGatewayName: {hostGateway}}
 		}
 		if st := s.Storage; st != nil {
-			vol := s.Name + composeVolumeLabel
-			sc.Volumes = []types.ServiceVolumeConfig{{Type: types.VolumeTypeVolume, Source: vol, Target: st.MountPath}}
+			key := s.Name + "-data"
+			sc.Volumes = []types.ServiceVolumeConfig{{Type: types.VolumeTypeVolume, Source: key, Target: st.MountPath}}
 			if p.Volumes == nil {
 				p.Volumes = types.Volumes{}
 			}
-			p.Volumes[vol] = types.VolumeConfig{}
+			p.Volumes[key] = types.VolumeConfig{Name: VolumeName(o.Project, s)}
 		}
 		// Start what a service links to first. Without health checks in the
-		// images (no curl or wget inside), "started" is the strongest
-		// condition compose can wait for.
-		for _, l := range s.Links {
-			if l.ResolvedBy == topology.ResolvedByService {
-				if sc.DependsOn == nil {
-					sc.DependsOn = types.DependsOnConfig{}
-				}
-				sc.DependsOn[l.To] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true}
+		// images, "started" is the strongest condition compose can wait for.
+		for _, to := range deps[s.Name] {
+			if sc.DependsOn == nil {
+				sc.DependsOn = types.DependsOnConfig{}
 			}
+			sc.DependsOn[to] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true}
 		}
 		p.Services[s.Name] = sc
 	}
-	if t == topology.Nginx {
-		n := m.Targets.Nginx
-		sc := types.ServiceConfig{Name: nginxServiceName}
-		sc.Image = n.Image
-		sc.Restart = types.RestartPolicyUnlessStopped
-		sc.Networks = map[string]*types.ServiceNetworkConfig{network: nil}
-		sc.Ports = []types.ServicePortConfig{
-			{Target: 80, Published: strconv.Itoa(n.HTTPPort), Protocol: "tcp"},
-			{Target: 443, Published: strconv.Itoa(n.HTTPSPort), Protocol: "tcp"},
+	if px := o.Proxy; px != nil {
+		sc := types.ServiceConfig{Name: px.Name, Restart: types.RestartPolicyUnlessStopped}
+		sc.Image = px.Image
+		sc.Networks = map[string]*types.ServiceNetworkConfig{o.Network: nil}
+		for _, pt := range px.Ports {
+			sc.Ports = append(sc.Ports, types.ServicePortConfig{Target: uint32(pt[1]), Published: strconv.Itoa(pt[0]), Protocol: "tcp"})
 		}
-		sc.Volumes = []types.ServiceVolumeConfig{
-			{Type: types.VolumeTypeBind, Source: "./" + NginxConfPath, Target: nginxConfMount, ReadOnly: true},
-			{Type: types.VolumeTypeBind, Source: "./certs", Target: nginxCertsMount, ReadOnly: true},
+		for _, mt := range px.Mounts {
+			sc.Volumes = append(sc.Volumes, types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: mt[0], Target: mt[1], ReadOnly: true})
 		}
 		sc.DependsOn = types.DependsOnConfig{}
 		for _, s := range m.Services {
@@ -102,36 +119,25 @@ func composeProject(m *topology.Model, t topology.Target, w topology.Wiring) *ty
 				sc.DependsOn[s.Name] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true}
 			}
 		}
-		p.Services[nginxServiceName] = sc
+		p.Services[px.Name] = sc
 	}
 	return p
 }
 
-// published reports whether a service publishes its port on the host.
-func published(s topology.Service, t topology.Target) bool {
-	switch t {
-	case topology.Docker:
-		return true // everything, since internal calls loop through the host
-	case topology.DockerNetwork:
-		return s.Role.Public()
-	}
-	return false // nginx is the only entry point
-}
-
-// needsHostGateway reports whether a service's URLs go through the docker
+// usesHostGateway reports whether a service's own URLs go through the docker
 // host, which on Linux needs the host-gateway mapping.
-func needsHostGateway(s topology.Service, w topology.Wiring) bool {
+func usesHostGateway(s *topology.Service, w topology.Wiring) bool {
 	for _, l := range s.Links {
-		if l.ResolvedBy == topology.ResolvedByService && strings.Contains(w.Link(s.Name, l.Env), "://"+topology.HostGatewayName+":") {
+		if l.ResolvedBy == topology.ResolvedByService && strings.Contains(w.Link(s.Name, l.Env), "://"+HostGatewayName+":") {
 			return true
 		}
 	}
 	return false
 }
 
-// containerEnv is a service's full environment in a fixed order: port, links,
-// storage, then static variables sorted by name.
-func containerEnv(s topology.Service, w topology.Wiring) []topology.EnvVar {
+// ContainerEnv is a service's full environment in a fixed order: port,
+// links, storage, then static variables sorted by name.
+func ContainerEnv(s *topology.Service, w topology.Wiring) []topology.EnvVar {
 	var env []topology.EnvVar
 	if s.PortEnv != "" {
 		env = append(env, topology.EnvVar{Name: s.PortEnv, Value: strconv.Itoa(s.Port)})
@@ -145,9 +151,9 @@ func containerEnv(s topology.Service, w topology.Wiring) []topology.EnvVar {
 	return append(env, s.Env...)
 }
 
-func composeEnv(s topology.Service, w topology.Wiring) types.MappingWithEquals {
+func composeEnv(s *topology.Service, w topology.Wiring) types.MappingWithEquals {
 	env := types.MappingWithEquals{}
-	for _, e := range containerEnv(s, w) {
+	for _, e := range ContainerEnv(s, w) {
 		// Compose interpolates $VAR in values; $$ is a literal dollar.
 		v := strings.ReplaceAll(e.Value, "$", "$$")
 		env[e.Name] = &v
@@ -155,22 +161,8 @@ func composeEnv(s topology.Service, w topology.Wiring) types.MappingWithEquals {
 	return env
 }
 
-// renderCompose marshals the project with a generated-file header.
-func renderCompose(p *types.Project, cmd string) ([]byte, error) {
-	b, err := p.MarshalYAML()
-	if err != nil {
-		return nil, err
-	}
-	return append(header("#", cmd), b...), nil
-}
-
-// BrowserEnvKey labels a compose service (and annotates a pod template) with
-// the env vars whose URLs the browser resolves, so that `synctl validate`
-// checks them from the user's machine rather than from inside the container.
-const BrowserEnvKey = "synctl.dev/browser-env"
-
-// browserEnv lists the env vars of s that carry browser-resolved URLs.
-func browserEnv(s topology.Service) string {
+// BrowserEnv lists the env vars of s that carry browser-resolved URLs.
+func BrowserEnv(s *topology.Service) string {
 	var names []string
 	for _, l := range s.Links {
 		if l.ResolvedBy == topology.ResolvedByBrowser {
@@ -180,6 +172,60 @@ func browserEnv(s topology.Service) string {
 	return strings.Join(names, ",")
 }
 
-// hostGateway is docker's special extra_hosts value for the host's address
-// on the container's network.
-const hostGateway = "host-gateway"
+// ComposeFile marshals the project as the bundle's compose file.
+func ComposeFile(p *types.Project, cmd string) (File, error) {
+	b, err := p.MarshalYAML()
+	if err != nil {
+		return File{}, err
+	}
+	if b, err = colonExtraHosts(b); err != nil {
+		return File{}, err
+	}
+	return File{Path: ComposeFileName, Data: append(Header("#", cmd), b...), Mode: 0o644, Kind: KindCompose}, nil
+}
+
+// colonExtraHosts rewrites extra_hosts entries from compose-go's HOST=IP
+// form to HOST:IP. Compose accepts "=" only from v2.24.1; the colon form
+// works with every Compose v2 (and docker run's --add-host).
+func colonExtraHosts(b []byte) ([]byte, error) {
+	if !bytes.Contains(b, []byte("extra_hosts:")) {
+		return b, nil
+	}
+	var doc yamlv4.Node
+	if err := yamlv4.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	services := mapValue(doc.Content[0], "services")
+	for i := 1; services != nil && i < len(services.Content); i += 2 {
+		hosts := mapValue(services.Content[i], "extra_hosts")
+		if hosts == nil {
+			continue
+		}
+		for _, h := range hosts.Content {
+			host, ip, ok := strings.Cut(h.Value, "=")
+			if !ok {
+				return nil, fmt.Errorf("extra_hosts entry %q has no '='", h.Value)
+			}
+			h.Value = host + ":" + ip
+		}
+	}
+	var out bytes.Buffer
+	enc := yamlv4.NewEncoder(&out)
+	enc.SetIndent(2)
+	if err := enc.Encode(&doc); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), enc.Close()
+}
+
+func mapValue(n *yamlv4.Node, key string) *yamlv4.Node {
+	if n == nil || n.Kind != yamlv4.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}

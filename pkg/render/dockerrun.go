@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,6 +14,10 @@ import (
 	"github.com/synctl/synctl/templates"
 )
 
+// DockerRunFileName is the script that does what compose.yaml does with
+// plain `docker run`.
+const DockerRunFileName = "docker-run.sh"
+
 // Templates are parsed once per process; executing one is safe concurrently.
 var dockerRunTemplate = sync.OnceValues(func() (*template.Template, error) {
 	return templates.Parse("docker-run.sh.tmpl", template.FuncMap{"quote": templates.ShellQuote})
@@ -23,82 +28,60 @@ type runContainer struct {
 	Ports, ExtraHosts, Volumes, Env []string
 }
 
-// renderDockerRun writes the compose project as `docker run` commands, in
-// dependency order so that a container starts after what it links to.
-func renderDockerRun(m *topology.Model, t topology.Target, p *types.Project, w topology.Wiring) ([]byte, error) {
+// DockerRunScript writes the compose project as `docker run` commands, in
+// start order so that a container starts after what it links to. Names
+// match the compose file's: the same network and volumes, so data carries
+// between the two.
+func DockerRunScript(target string, m *topology.Model, w topology.Wiring, p *types.Project, cmd string) (File, error) {
 	tmpl, err := dockerRunTemplate()
 	if err != nil {
-		return nil, err
+		return File{}, err
 	}
 	data := struct {
-		Header, Target, Network, ChatURL, Teardown string
-		Containers                                 []runContainer
-	}{Header: string(header("#", Command(t))), Target: string(t), ChatURL: w.CHATURL}
-	if t == topology.DockerNetwork {
-		data.Network = m.Targets.DockerNetwork.Network
+		Header, Target, Network, EntryURL, Teardown, Volumes string
+		Containers                                           []runContainer
+	}{Header: string(Header("#", cmd)), Target: target, EntryURL: w.EntryURL}
+	for _, n := range p.Networks {
+		data.Network = n.Name
 	}
-	var names []string
-	byName := servicesByName(m)
-	for _, name := range startOrder(m) {
+	order, _ := m.StartOrder()
+	var names, volumes []string
+	for _, name := range order {
 		s := p.Services[name]
-		c := runContainer{Name: m.Name + "-" + name, Alias: name, Image: s.Image}
+		svc, _ := m.Service(name)
+		c := runContainer{Name: p.Name + "-" + name, Alias: name, Image: s.Image}
 		names = append(names, c.Name)
 		for _, port := range s.Ports {
 			c.Ports = append(c.Ports, port.Published+":"+strconv.Itoa(int(port.Target)))
 		}
-		for _, h := range s.ExtraHosts.AsList(":") {
-			c.ExtraHosts = append(c.ExtraHosts, h)
-		}
+		c.ExtraHosts = s.ExtraHosts.AsList(":")
+		slices.Sort(c.ExtraHosts)
 		for _, v := range s.Volumes {
-			c.Volumes = append(c.Volumes, m.Name+"-"+v.Source+":"+v.Target)
+			vol := p.Volumes[v.Source].Name
+			c.Volumes = append(c.Volumes, vol+":"+v.Target)
+			volumes = append(volumes, vol)
 		}
-		for _, e := range containerEnv(*byName[name], w) {
+		for _, e := range ContainerEnv(svc, w) {
 			c.Env = append(c.Env, e.Name+"="+e.Value)
 		}
 		data.Containers = append(data.Containers, c)
 	}
-	td := "docker rm -f " + strings.Join(names, " ")
+	quoted := func(words []string) string {
+		q := make([]string, len(words))
+		for i, w := range words {
+			q[i] = templates.ShellQuote(w)
+		}
+		return strings.Join(q, " ")
+	}
+	td := "docker rm -f " + quoted(names)
 	if data.Network != "" {
-		td += " && docker network rm " + data.Network
+		td += " && docker network rm " + templates.ShellQuote(data.Network)
 	}
 	data.Teardown = td
+	data.Volumes = strings.Join(volumes, " ")
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
-		return nil, err
+		return File{}, err
 	}
-	return b.Bytes(), nil
-}
-
-// startOrder lists services so that each comes after the services it links
-// to inside the deployment; ties keep the model's order.
-func startOrder(m *topology.Model) []string {
-	byName := servicesByName(m)
-	done := map[string]bool{}
-	var order []string
-	var visit func(s *topology.Service)
-	visit = func(s *topology.Service) {
-		if done[s.Name] {
-			return
-		}
-		done[s.Name] = true
-		for _, l := range s.Links {
-			if l.ResolvedBy == topology.ResolvedByService {
-				visit(byName[l.To])
-			}
-		}
-		order = append(order, s.Name)
-	}
-	for i := range m.Services {
-		visit(&m.Services[i])
-	}
-	return order
-}
-
-// servicesByName indexes m's services (names are unique in a valid model).
-func servicesByName(m *topology.Model) map[string]*topology.Service {
-	idx := make(map[string]*topology.Service, len(m.Services))
-	for i := range m.Services {
-		idx[m.Services[i].Name] = &m.Services[i]
-	}
-	return idx
+	return File{Path: DockerRunFileName, Data: b.Bytes(), Mode: 0o755, Kind: KindScript}, nil
 }

@@ -2,200 +2,152 @@ package render
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 
 	yamlv2 "go.yaml.in/yaml/v2"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/synctl/synctl/pkg/gkeapi"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// kubeObject is one manifest and the bundle file that holds it.
-type kubeObject struct {
-	file string
-	obj  any
+// Object is one manifest and the bundle file that holds it.
+type Object struct {
+	File string
+	Obj  any
 }
 
+// Names and ports every Kubernetes target shares.
 const (
-	servicePort  = 80
-	portName     = "http"
-	labelApp     = "app"
-	configHashAn = "synctl.dev/config-hash"
+	// ServicePort is the port every Kubernetes Service listens on, so that
+	// in-cluster URLs need none: http://<service>-service.
+	ServicePort = 80
+	// NamespacesFile holds the Namespaces, first in apply order: kubectl
+	// applies a directory's files in name order, so every namespaced
+	// object finds its namespace.
+	NamespacesFile = "00-namespaces.yaml"
+	portName       = "http"
+	labelApp       = "app"
+	configHashAn   = "synctl.dev/config-hash"
+	dataVolume     = "data"
 )
 
-// Autopilot's own default requests, used on GKE for a service whose spec
-// sets none: Autopilot requires requests on every container.
-const (
-	autopilotDefaultCPU    = "250m"
-	autopilotDefaultMemory = "512Mi"
-)
+// KubeServiceName is the Kubernetes Service fronting a service.
+func KubeServiceName(service string) string { return service + "-service" }
 
-// kube holds what every object of one Kubernetes target shares.
-type kube struct {
-	m  *topology.Model
-	t  topology.Target
-	w  topology.Wiring
-	ns string
+// Kube builds the objects every Kubernetes target shares: namespaces,
+// workloads, Services, autoscalers, disruption budgets and network
+// policies. The target adds its own ingress (Gateway API, Ingress) and
+// policies.
+type Kube struct {
+	M *topology.Model
+	W topology.Wiring
+	// Namespace holds the app's objects.
+	Namespace string
+	// Resources returns a container's requests and limits on the target.
+	Resources func(*topology.Service) corev1.ResourceRequirements
+	// GatewayPeers are where the target's gateway traffic (and the load
+	// balancer's health checks) come from; the network policies let them
+	// reach the public services.
+	GatewayPeers []networkingv1.NetworkPolicyPeer
 }
 
-func renderKubeBundle(m *topology.Model, t topology.Target, w topology.Wiring) ([]File, error) {
-	objs := kubeObjects(m, t, w)
-	var files []File
-	index := map[string]int{}
-	for _, o := range objs {
-		doc, err := marshalObject(o.obj)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", o.file, err)
-		}
-		i, ok := index[o.file]
-		if !ok {
-			index[o.file] = len(files)
-			files = append(files, File{Path: o.file, Data: header("#", Command(t)), Mode: 0o644})
-			i = len(files) - 1
-		} else {
-			files[i].Data = append(files[i].Data, "---\n"...)
-		}
-		files[i].Data = append(files[i].Data, doc...)
-	}
-	return files, nil
-}
-
-// Stream joins a Kubernetes bundle's manifests into one multi-document
-// stream for `kubectl apply -f -`, in apply order, with one header.
-func Stream(t topology.Target, files []File) []byte {
-	var b bytes.Buffer
-	hdr := header("#", Command(t))
-	b.Write(hdr)
-	first := true
-	for _, f := range files {
-		if f.Path == "README.md" || !bytes.HasPrefix(f.Data, hdr) {
-			continue
-		}
-		if !first {
-			b.WriteString("---\n")
-		}
-		first = false
-		b.Write(bytes.TrimPrefix(f.Data, hdr))
-	}
-	return b.Bytes()
-}
-
-// kubeObjects lists every object of a Kubernetes target in apply order.
-func kubeObjects(m *topology.Model, t topology.Target, w topology.Wiring) []kubeObject {
-	k := &kube{m: m, t: t, w: w}
-	var objs []kubeObject
-	if t == topology.GKE {
-		g := m.Targets.GKE
-		k.ns = g.Namespace
-		for _, ns := range []string{g.GatewayNamespace, g.Namespace} {
-			objs = append(objs, kubeObject{"00-namespaces.yaml", &corev1.Namespace{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
-				ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: k.partOf()},
-			}})
-		}
-	} else {
-		k.ns = m.Targets.Minikube.Namespace
-		mk := m.Targets.Minikube
-		objs = append(objs, kubeObject{"gatewayclass.yaml", &gwv1.GatewayClass{
-			TypeMeta:   metav1.TypeMeta{APIVersion: gwv1.GroupVersion.String(), Kind: "GatewayClass"},
-			ObjectMeta: metav1.ObjectMeta{Name: mk.GatewayClass, Labels: k.partOf()},
-			Spec:       gwv1.GatewayClassSpec{ControllerName: gwv1.GatewayController(mk.ControllerName)},
-		}})
-	}
-	objs = append(objs, kubeObject{"gateway.yaml", k.gateway()})
-	for _, s := range m.Services {
-		prefix := s.Name + "-"
-		cm := k.configMap(s)
-		objs = append(objs, kubeObject{prefix + "configmap.yaml", cm})
-		if s.Storage != nil && s.Storage.Persistent {
-			objs = append(objs, kubeObject{prefix + "pvc.yaml", k.pvc(s)})
-		}
-		objs = append(objs,
-			kubeObject{prefix + "deployment.yaml", k.deployment(s, cm)},
-			kubeObject{prefix + "service.yaml", k.service(s)},
-		)
-		if s.Autoscaling != nil {
-			objs = append(objs, kubeObject{prefix + "hpa.yaml", k.hpa(s)})
-		}
-		if s.Role.Public() {
-			objs = append(objs, kubeObject{prefix + "httproute.yaml", k.httpRoute(s)})
-			if t == topology.GKE {
-				objs = append(objs, kubeObject{prefix + "healthcheckpolicy.yaml", k.healthCheckPolicy(s)})
-			}
-		}
-	}
-	return objs
-}
-
-// Names of a service's Kubernetes objects.
-func (k *kube) deploymentName(s topology.Service) string { return k.m.Name + "-" + s.Name }
-func (k *kube) configMapName(s topology.Service) string {
-	return k.m.Name + "-" + s.Name + "-configmap"
-}
-func (k *kube) pvcName(s topology.Service) string { return k.m.Name + "-" + s.Name + "-pvc" }
-
-func (k *kube) partOf() map[string]string {
+// PartOf labels every object with the app it belongs to.
+func (k *Kube) PartOf() map[string]string {
 	return map[string]string{
-		"app.kubernetes.io/part-of":    k.m.Name,
+		"app.kubernetes.io/part-of":    k.M.Name,
 		"app.kubernetes.io/managed-by": "synctl",
 	}
 }
 
-func (k *kube) labels(s topology.Service) map[string]string {
-	l := k.partOf()
-	l[labelApp] = k.deploymentName(s)
+// DeploymentName is the Deployment (and pod label app=) of a service.
+func (k *Kube) DeploymentName(s *topology.Service) string { return k.M.Name + "-" + s.Name }
+
+func (k *Kube) labels(s *topology.Service) map[string]string {
+	l := k.PartOf()
+	l[labelApp] = k.DeploymentName(s)
 	l["app.kubernetes.io/name"] = s.Name
 	return l
 }
 
-func (k *kube) meta(name string, s topology.Service) metav1.ObjectMeta {
-	return metav1.ObjectMeta{Name: name, Namespace: k.ns, Labels: k.labels(s)}
+// Meta is the metadata of a service's object called name.
+func (k *Kube) Meta(name string, s *topology.Service) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: k.Namespace, Labels: k.labels(s)}
 }
 
-func (k *kube) gateway() *gwv1.Gateway {
-	gw := &gwv1.Gateway{
-		TypeMeta: metav1.TypeMeta{APIVersion: gwv1.GroupVersion.String(), Kind: "Gateway"},
-		ObjectMeta: metav1.ObjectMeta{
-			Name: k.m.Targets.Minikube.Gateway, Namespace: k.ns, Labels: k.partOf(),
-		},
-		Spec: gwv1.GatewaySpec{
-			GatewayClassName: gwv1.ObjectName(k.m.Targets.Minikube.GatewayClass),
-			Listeners:        []gwv1.Listener{{Name: "http", Protocol: gwv1.HTTPProtocolType, Port: 80}},
-		},
+// Namespaces creates the app's namespace, enforcing the restricted Pod
+// Security Standard, and any other namespaces the target needs (which hold
+// no pods of the app).
+func (k *Kube) Namespaces(others ...string) []Object {
+	ns := func(name string, restricted bool) Object {
+		labels := k.PartOf()
+		if restricted {
+			// The API server's Pod Security admission rejects any pod of
+			// the namespace that could gain privileges or run as root.
+			labels["pod-security.kubernetes.io/enforce"] = "restricted"
+			labels["pod-security.kubernetes.io/enforce-version"] = "latest"
+		}
+		return Object{NamespacesFile, &corev1.Namespace{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
+		}}
 	}
-	if k.t == topology.GKE {
-		g := k.m.Targets.GKE
-		gw.Name, gw.Namespace = g.Gateway, g.GatewayNamespace
-		gw.Spec.GatewayClassName = gwv1.ObjectName(g.GatewayClass)
-		// The app's routes live in another namespace than the Gateway.
-		from := gwv1.NamespacesFromAll
-		gw.Spec.Listeners[0].AllowedRoutes = &gwv1.AllowedRoutes{Namespaces: &gwv1.RouteNamespaces{From: &from}}
+	var objs []Object
+	for _, o := range others {
+		objs = append(objs, ns(o, false))
 	}
-	return gw
+	return append(objs, ns(k.Namespace, true))
 }
 
-func (k *kube) configMap(s topology.Service) *corev1.ConfigMap {
+// Workload is a service's ConfigMap, claim, Deployment, Service, autoscaler
+// and disruption budget, in apply order.
+func (k *Kube) Workload(s *topology.Service) []Object {
+	prefix := s.Name + "-"
+	cm := k.configMap(s)
+	objs := []Object{{prefix + "configmap.yaml", cm}}
+	if s.Storage != nil && s.Storage.Persistent {
+		objs = append(objs, Object{prefix + "pvc.yaml", k.pvc(s)})
+	}
+	objs = append(objs,
+		Object{prefix + "deployment.yaml", k.deployment(s, cm)},
+		Object{prefix + "service.yaml", k.service(s)},
+	)
+	if s.Autoscaling != nil {
+		objs = append(objs, Object{prefix + "hpa.yaml", k.hpa(s)})
+	}
+	if s.MinReplicas() > 1 {
+		objs = append(objs, Object{prefix + "pdb.yaml", k.pdb(s)})
+	}
+	return objs
+}
+
+func (k *Kube) configMapName(s *topology.Service) string {
+	return k.M.Name + "-" + s.Name + "-configmap"
+}
+func (k *Kube) pvcName(s *topology.Service) string { return k.M.Name + "-" + s.Name + "-pvc" }
+
+func (k *Kube) configMap(s *topology.Service) *corev1.ConfigMap {
 	data := map[string]string{}
-	for _, e := range containerEnv(s, k.w) {
+	for _, e := range ContainerEnv(s, k.W) {
 		data[e.Name] = e.Value
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
-		ObjectMeta: k.meta(k.configMapName(s), s),
+		ObjectMeta: k.Meta(k.configMapName(s), s),
 		Data:       data,
 	}
 }
@@ -208,13 +160,12 @@ func configHash(cm *corev1.ConfigMap) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func (k *kube) pvc(s topology.Service) *corev1.PersistentVolumeClaim {
+func (k *Kube) pvc(s *topology.Service) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-		ObjectMeta: k.meta(k.pvcName(s), s),
+		ObjectMeta: k.Meta(k.pvcName(s), s),
 		Spec: corev1.PersistentVolumeClaimSpec{
-			// No storageClassName: the cluster's default class (standard on
-			// Minikube, standard-rwo on GKE Autopilot).
+			// No storageClassName: the cluster's default class.
 			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
 			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{
 				corev1.ResourceStorage: resource.MustParse(s.Storage.Size),
@@ -223,8 +174,8 @@ func (k *kube) pvc(s topology.Service) *corev1.PersistentVolumeClaim {
 	}
 }
 
-func (k *kube) deployment(s topology.Service, cm *corev1.ConfigMap) *appsv1.Deployment {
-	name := k.deploymentName(s)
+func (k *Kube) deployment(s *topology.Service, cm *corev1.ConfigMap) *appsv1.Deployment {
+	name := k.DeploymentName(s)
 	probe := func(initialDelay, period int32) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
@@ -234,6 +185,8 @@ func (k *kube) deployment(s topology.Service, cm *corev1.ConfigMap) *appsv1.Depl
 			PeriodSeconds:       period,
 		}
 	}
+	no, yes := false, true
+	sec := s.Security
 	c := corev1.Container{
 		Name:  s.Name,
 		Image: s.Image,
@@ -241,14 +194,32 @@ func (k *kube) deployment(s topology.Service, cm *corev1.ConfigMap) *appsv1.Depl
 		EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: cm.Name},
 		}}},
-		Resources:      k.resources(s),
+		Resources:      k.Resources(s),
 		ReadinessProbe: probe(5, 10),
 		LivenessProbe:  probe(15, 20),
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: &no,
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+			ReadOnlyRootFilesystem:   ptr(!sec.WritableRootFilesystem),
+		},
 	}
-	pod := corev1.PodSpec{Containers: []corev1.Container{c}}
+	pod := corev1.PodSpec{
+		// The services never call the Kubernetes API.
+		AutomountServiceAccountToken: &no,
+		SecurityContext: &corev1.PodSecurityContext{
+			RunAsNonRoot: &yes,
+			RunAsUser:    ptr(sec.RunAsUser),
+			RunAsGroup:   ptr(sec.RunAsGroup),
+			// Volumes are group-owned by fsGroup, so the non-root user can
+			// write its data directory.
+			FSGroup:        ptr(sec.RunAsGroup),
+			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+		},
+		Containers: []corev1.Container{c},
+	}
 	strategy := appsv1.DeploymentStrategy{}
 	if st := s.Storage; st != nil {
-		vol := corev1.Volume{Name: "data"}
+		vol := corev1.Volume{Name: dataVolume}
 		if st.Persistent {
 			vol.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: k.pvcName(s)}
 			// A ReadWriteOnce volume attaches to one node: the old pod must
@@ -258,165 +229,198 @@ func (k *kube) deployment(s topology.Service, cm *corev1.ConfigMap) *appsv1.Depl
 			vol.EmptyDir = &corev1.EmptyDirVolumeSource{}
 		}
 		pod.Volumes = []corev1.Volume{vol}
-		pod.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: "data", MountPath: st.MountPath}}
+		pod.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: dataVolume, MountPath: st.MountPath}}
 	}
 	annotations := map[string]string{configHashAn: configHash(cm)}
-	if b := browserEnv(s); b != "" {
+	if b := BrowserEnv(s); b != "" {
 		annotations[BrowserEnvKey] = b
 	}
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-		ObjectMeta: k.meta(name, s),
+		ObjectMeta: k.Meta(name, s),
 		Spec: appsv1.DeploymentSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: name}},
 			Strategy: strategy,
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{
-					Labels:      k.labels(s),
-					Annotations: annotations,
-				},
-				Spec: pod,
+				ObjectMeta: metav1.ObjectMeta{Labels: k.labels(s), Annotations: annotations},
+				Spec:       pod,
 			},
 		},
 	}
 	// An autoscaled Deployment leaves its replica count to the autoscaler;
 	// setting it here would reset the count on every apply.
 	if s.Autoscaling == nil {
-		r := int32(s.Replicas)
-		d.Spec.Replicas = &r
+		d.Spec.Replicas = ptr(int32(s.Replicas))
 	}
 	return d
 }
 
-// resources: GKE Autopilot requires requests on every container, so GKE gets
-// the service's requests and limits (Autopilot's defaults where none are set).
-// Minikube gets only the CPU request an autoscaled service needs: the
-// autoscaler measures CPU use as a share of it.
-func (k *kube) resources(s topology.Service) corev1.ResourceRequirements {
-	r := s.Resources
-	var rr corev1.ResourceRequirements
-	set := func(l *corev1.ResourceList, name corev1.ResourceName, v string) {
-		if v == "" {
-			return
-		}
-		if *l == nil {
-			*l = corev1.ResourceList{}
-		}
-		(*l)[name] = resource.MustParse(v)
-	}
-	switch k.t {
-	case topology.GKE:
-		set(&rr.Requests, corev1.ResourceCPU, cmp.Or(r.CPURequest, autopilotDefaultCPU))
-		set(&rr.Requests, corev1.ResourceMemory, cmp.Or(r.MemoryRequest, autopilotDefaultMemory))
-		set(&rr.Limits, corev1.ResourceCPU, r.CPULimit)
-		set(&rr.Limits, corev1.ResourceMemory, r.MemoryLimit)
-	case topology.Minikube:
-		if s.Autoscaling != nil {
-			set(&rr.Requests, corev1.ResourceCPU, r.CPURequest)
-		}
-	}
-	return rr
-}
+func ptr[T any](v T) *T { return &v }
 
-func (k *kube) service(s topology.Service) *corev1.Service {
+func (k *Kube) service(s *topology.Service) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: k.meta(topology.KubeServiceName(s.Name), s),
+		ObjectMeta: k.Meta(KubeServiceName(s.Name), s),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
-			Selector: map[string]string{labelApp: k.deploymentName(s)},
+			Selector: map[string]string{labelApp: k.DeploymentName(s)},
 			Ports: []corev1.ServicePort{{
-				Name: portName, Protocol: corev1.ProtocolTCP, Port: servicePort,
+				Name: portName, Protocol: corev1.ProtocolTCP, Port: ServicePort,
 				TargetPort: intstr.FromString(portName),
 			}},
 		},
 	}
 }
 
-func (k *kube) hpa(s topology.Service) *autoscalingv2.HorizontalPodAutoscaler {
+func (k *Kube) hpa(s *topology.Service) *autoscalingv2.HorizontalPodAutoscaler {
 	a := s.Autoscaling
-	minR, target := int32(a.MinReplicas), int32(a.TargetCPUPercent)
 	return &autoscalingv2.HorizontalPodAutoscaler{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
-		ObjectMeta: k.meta(s.Name+"-hpa", s),
+		ObjectMeta: k.Meta(s.Name+"-hpa", s),
 		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
 			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{
-				APIVersion: "apps/v1", Kind: "Deployment", Name: k.deploymentName(s),
+				APIVersion: "apps/v1", Kind: "Deployment", Name: k.DeploymentName(s),
 			},
-			MinReplicas: &minR,
+			MinReplicas: ptr(int32(a.MinReplicas)),
 			MaxReplicas: int32(a.MaxReplicas),
 			Metrics: []autoscalingv2.MetricSpec{{
 				Type: autoscalingv2.ResourceMetricSourceType,
 				Resource: &autoscalingv2.ResourceMetricSource{
 					Name:   corev1.ResourceCPU,
-					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: &target},
+					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr(int32(a.TargetCPUPercent))},
 				},
 			}},
 		},
 	}
 }
 
-// httpRoute routes by hostname on Minikube (one name per public service) and
-// by path on GKE (one address; a public api's prefix is rewritten to /).
-func (k *kube) httpRoute(s topology.Service) *gwv1.HTTPRoute {
-	port := gwv1.PortNumber(servicePort)
-	pathType := gwv1.PathMatchPathPrefix
-	prefix := "/"
-	rule := gwv1.HTTPRouteRule{
-		BackendRefs: []gwv1.HTTPBackendRef{{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{
-			Name: gwv1.ObjectName(topology.KubeServiceName(s.Name)), Port: &port,
-		}}}},
-	}
-	r := &gwv1.HTTPRoute{
-		TypeMeta:   metav1.TypeMeta{APIVersion: gwv1.GroupVersion.String(), Kind: "HTTPRoute"},
-		ObjectMeta: k.meta(s.Name+"-httproute", s),
-	}
-	switch k.t {
-	case topology.Minikube:
-		r.Spec.ParentRefs = []gwv1.ParentReference{{Name: gwv1.ObjectName(k.m.Targets.Minikube.Gateway)}}
-		r.Spec.Hostnames = []gwv1.Hostname{gwv1.Hostname(k.m.Targets.Minikube.Hosts[s.Name])}
-	case topology.GKE:
-		g := k.m.Targets.GKE
-		ns := gwv1.Namespace(g.GatewayNamespace)
-		r.Spec.ParentRefs = []gwv1.ParentReference{{Name: gwv1.ObjectName(g.Gateway), Namespace: &ns}}
-		if s.Role == topology.RoleAPI {
-			prefix = g.Paths[s.Name]
-			root := "/"
-			rule.Filters = []gwv1.HTTPRouteFilter{{
-				Type: gwv1.HTTPRouteFilterURLRewrite,
-				URLRewrite: &gwv1.HTTPURLRewriteFilter{Path: &gwv1.HTTPPathModifier{
-					Type: gwv1.PrefixMatchHTTPPathModifier, ReplacePrefixMatch: &root,
-				}},
-			}}
-		}
-	}
-	rule.Matches = []gwv1.HTTPRouteMatch{{Path: &gwv1.HTTPPathMatch{Type: &pathType, Value: &prefix}}}
-	r.Spec.Rules = []gwv1.HTTPRouteRule{rule}
-	return r
-}
-
-func (k *kube) healthCheckPolicy(s topology.Service) *gkeapi.HealthCheckPolicy {
-	i32 := func(v int32) *int32 { return &v }
-	return &gkeapi.HealthCheckPolicy{
-		TypeMeta:   metav1.TypeMeta{APIVersion: gkeapi.GroupVersion, Kind: "HealthCheckPolicy"},
-		ObjectMeta: k.meta(s.Name+"-healthcheckpolicy", s),
-		Spec: gkeapi.HealthCheckPolicySpec{
-			Default: &gkeapi.HealthCheckDefault{
-				CheckIntervalSec:   i32(10),
-				TimeoutSec:         i32(5),
-				HealthyThreshold:   i32(1),
-				UnhealthyThreshold: i32(2),
-				Config: &gkeapi.HealthCheckConfig{
-					Type: "HTTP",
-					HTTPHealthCheck: &gkeapi.HTTPHealthCheck{
-						PortSpecification: "USE_SERVING_PORT",
-						RequestPath:       s.HealthPath,
-					},
-				},
-			},
-			TargetRef: gkeapi.PolicyTargetRef{Group: "", Kind: "Service", Name: topology.KubeServiceName(s.Name)},
+// pdb keeps all but one pod of a replicated service up through voluntary
+// disruptions such as node drains and cluster upgrades.
+func (k *Kube) pdb(s *topology.Service) *policyv1.PodDisruptionBudget {
+	one := intstr.FromInt32(1)
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: k.Meta(s.Name+"-pdb", s),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: &one,
+			Selector:       &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(s)}},
 		},
 	}
+}
+
+// NetworkPolicies deny all traffic in the app's namespace except what the
+// model says flows: DNS lookups, the gateway to each public service, and
+// each link a service's own process follows. The first two objects go in
+// networkpolicies.yaml, each service's own in <service>-networkpolicy.yaml.
+func (k *Kube) NetworkPolicies() []Object {
+	const file = "networkpolicies.yaml"
+	all := metav1.LabelSelector{}
+	udp, tcp := corev1.ProtocolUDP, corev1.ProtocolTCP
+	dns := intstr.FromInt32(53)
+	meta := func(name string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Namespace: k.Namespace, Labels: k.PartOf()}
+	}
+	np := func(m metav1.ObjectMeta, spec networkingv1.NetworkPolicySpec) *networkingv1.NetworkPolicy {
+		return &networkingv1.NetworkPolicy{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"}, ObjectMeta: m, Spec: spec}
+	}
+	objs := []Object{
+		{file, np(meta(k.M.Name+"-default-deny"), networkingv1.NetworkPolicySpec{
+			PodSelector: all,
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress},
+		})},
+		{file, np(meta(k.M.Name+"-dns"), networkingv1.NetworkPolicySpec{
+			PodSelector: all,
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{
+				To: []networkingv1.NetworkPolicyPeer{{
+					NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "kube-system"}},
+					PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}},
+				}},
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: &udp, Port: &dns}, {Protocol: &tcp, Port: &dns}},
+			}},
+		})},
+	}
+	callers := map[string][]string{}
+	for _, s := range k.M.Services {
+		for _, l := range s.Links {
+			if l.ResolvedBy == topology.ResolvedByService && !slices.Contains(callers[l.To], s.Name) {
+				callers[l.To] = append(callers[l.To], s.Name)
+			}
+		}
+	}
+	for i := range k.M.Services {
+		s := &k.M.Services[i]
+		port := intstr.FromInt32(int32(s.Port))
+		ports := []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &port}}
+		spec := networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(s)}},
+		}
+		if s.Role.Public() && len(k.GatewayPeers) > 0 {
+			spec.Ingress = append(spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: k.GatewayPeers, Ports: ports})
+		}
+		for _, from := range callers[s.Name] {
+			fs, _ := k.M.Service(from)
+			spec.Ingress = append(spec.Ingress, networkingv1.NetworkPolicyIngressRule{
+				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(fs)}}}},
+				Ports: ports,
+			})
+		}
+		var egressTo []string
+		for _, l := range s.Links {
+			if l.ResolvedBy == topology.ResolvedByService && !slices.Contains(egressTo, l.To) {
+				egressTo = append(egressTo, l.To)
+				to, _ := k.M.Service(l.To)
+				toPort := intstr.FromInt32(int32(to.Port))
+				spec.Egress = append(spec.Egress, networkingv1.NetworkPolicyEgressRule{
+					To:    []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(to)}}}},
+					Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &toPort}},
+				})
+			}
+		}
+		if spec.Ingress != nil {
+			spec.PolicyTypes = append(spec.PolicyTypes, networkingv1.PolicyTypeIngress)
+		}
+		if spec.Egress != nil {
+			spec.PolicyTypes = append(spec.PolicyTypes, networkingv1.PolicyTypeEgress)
+		}
+		if spec.PolicyTypes == nil {
+			continue // nothing may reach it or leave it: the default deny says so
+		}
+		m := k.Meta(s.Name+"-networkpolicy", s)
+		objs = append(objs, Object{s.Name + "-networkpolicy.yaml", np(m, spec)})
+	}
+	return objs
+}
+
+// BackendRef routes to a service's Kubernetes Service.
+func BackendRef(s *topology.Service) gwv1.HTTPBackendRef {
+	port := gwv1.PortNumber(ServicePort)
+	return gwv1.HTTPBackendRef{BackendRef: gwv1.BackendRef{BackendObjectReference: gwv1.BackendObjectReference{
+		Name: gwv1.ObjectName(KubeServiceName(s.Name)), Port: &port,
+	}}}
+}
+
+// Manifests writes objects into their files, several to a file as a YAML
+// stream, files in the order their first object comes.
+func Manifests(objs []Object, cmd string) ([]File, error) {
+	var files []File
+	index := map[string]int{}
+	for _, o := range objs {
+		doc, err := marshalObject(o.Obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.File, err)
+		}
+		i, ok := index[o.File]
+		if !ok {
+			index[o.File] = len(files)
+			files = append(files, File{Path: o.File, Data: Header("#", cmd), Mode: 0o644, Kind: KindManifest})
+			i = len(files) - 1
+		} else {
+			files[i].Data = append(files[i].Data, "---\n"...)
+		}
+		files[i].Data = append(files[i].Data, doc...)
+	}
+	return files, nil
 }
 
 // marshalObject writes one object as YAML without the noise the typed
@@ -452,8 +456,7 @@ func marshalObject(obj any) ([]byte, error) {
 // sigs.k8s.io/yaml's JSONToYAML would get by re-parsing its JSON with
 // yaml.v2 (integers as int), so that yaml.v2 can emit the same bytes
 // without a second JSON encode and a YAML parse. It reports false for a
-// number that is not an integer, which then takes the general path (the
-// integers already converted marshal to the same JSON).
+// number that is not an integer, which then takes the general path.
 func yamlValue(v any) (any, bool) {
 	switch v := v.(type) {
 	case map[string]any:
@@ -483,7 +486,8 @@ func yamlValue(v any) (any, bool) {
 }
 
 // noiseWhenEmpty are fields the typed structs always emit that mean nothing
-// when empty. emptyDir: {} is deliberately not among them.
+// when empty. emptyDir: {} and podSelector: {} are deliberately not among
+// them.
 var noiseWhenEmpty = map[string]bool{"resources": true, "strategy": true, "metadata": true, "spec": true}
 
 func prune(v any) {

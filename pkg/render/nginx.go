@@ -15,6 +15,21 @@ var nginxConfTemplate = sync.OnceValues(func() (*template.Template, error) {
 	return templates.Parse("nginx.conf.tmpl", nil)
 })
 
+// NginxOptions are what the nginx target decides about its proxy.
+type NginxOptions struct {
+	// Path is the configuration file's path in the bundle.
+	Path string
+	// Image is the nginx image the file is written for.
+	Image      string
+	ServerName string
+	HTTPSPort  int
+	// Prefixes maps each public api service to its URL prefix, ending in
+	// "/", which nginx strips before proxying.
+	Prefixes map[string]string
+	// CertFile and KeyFile are where the container sees the certificate.
+	CertFile, KeyFile string
+}
+
 type nginxUpstream struct {
 	Name, Service string
 	Port          int
@@ -27,29 +42,28 @@ type nginxLocation struct {
 	Strip  bool
 }
 
-// renderNginxConf renders nginx.conf: every public api at its path prefix,
+// NginxConf renders nginx.conf: every public api at its path prefix,
 // stripped, and the frontend at /. Every value placed in the file was
-// validated by topology (names, DNS names, URL paths), so none can end a
-// directive or open a block.
-func renderNginxConf(m *topology.Model, t topology.Target) ([]byte, error) {
+// validated by topology or the target (names, DNS names, URL paths), so
+// none can end a directive or open a block.
+func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 	tmpl, err := nginxConfTemplate()
 	if err != nil {
-		return nil, err
+		return File{}, err
 	}
-	n := m.Targets.Nginx
 	data := struct {
 		Header, Image, ServerName, RedirectPort, CertFile, KeyFile string
 		Upstreams                                                  []nginxUpstream
 		Locations                                                  []nginxLocation
 	}{
-		Header:     strings.TrimSuffix(string(header("#", Command(t))), "\n") + "\n",
-		Image:      n.Image,
-		ServerName: n.ServerName,
-		CertFile:   nginxCertsMount + "/" + strings.TrimPrefix(CertPath, "certs/"),
-		KeyFile:    nginxCertsMount + "/" + strings.TrimPrefix(KeyPath, "certs/"),
+		Header:     string(Header("#", cmd)),
+		Image:      o.Image,
+		ServerName: o.ServerName,
+		CertFile:   o.CertFile,
+		KeyFile:    o.KeyFile,
 	}
-	if n.HTTPSPort != 443 {
-		data.RedirectPort = ":" + strconv.Itoa(n.HTTPSPort)
+	if o.HTTPSPort != 443 {
+		data.RedirectPort = ":" + strconv.Itoa(o.HTTPSPort)
 	}
 	var frontend nginxLocation
 	for _, s := range m.Services {
@@ -62,15 +76,14 @@ func renderNginxConf(m *topology.Model, t topology.Target) ([]byte, error) {
 			frontend = nginxLocation{Path: "/", Upstream: up.Name, Service: s.Name}
 			continue
 		}
-		p := n.Paths[s.Name]
 		data.Locations = append(data.Locations, nginxLocation{
-			Path: p, Upstream: up.Name, Service: s.Name, Health: s.HealthPath, Strip: true,
+			Path: o.Prefixes[s.Name], Upstream: up.Name, Service: s.Name, Health: s.HealthPath, Strip: true,
 		})
 	}
 	data.Locations = append(data.Locations, frontend)
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
-		return nil, err
+		return File{}, err
 	}
-	return b.Bytes(), nil
+	return File{Path: o.Path, Data: b.Bytes(), Mode: 0o644, Kind: KindNginx}, nil
 }

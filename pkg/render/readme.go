@@ -2,8 +2,6 @@ package render
 
 import (
 	"bytes"
-	"maps"
-	"slices"
 	"strings"
 	"sync"
 	"text/template"
@@ -12,99 +10,75 @@ import (
 	"github.com/synctl/synctl/templates"
 )
 
+// ReadmeFileName is every bundle's README.
+const ReadmeFileName = "README.md"
+
 var readmeTemplate = sync.OnceValues(func() (*template.Template, error) {
 	return templates.Parse("README.md.tmpl", nil)
 })
 
-// renderReadme writes the bundle's README: its wiring table, the commands
-// that bring it up, and where it deliberately departs from the hand-written
-// setup in the seed note.
-func renderReadme(m *topology.Model, t topology.Target, w topology.Wiring, files []File) ([]byte, error) {
+// Step is one step of bringing a bundle up, as its README shows it.
+type Step struct {
+	// Text is prose before the commands; may be empty.
+	Text string
+	// Commands are shell lines, run from the bundle directory.
+	Commands []string
+	// Lang is the code block's language when Commands are not shell
+	// lines (e.g. "text" for /etc/hosts entries).
+	Lang string
+}
+
+// Readme is what a bundle's README says beyond its wiring: everything comes
+// from the target and the bundle, nothing from a particular app.
+type Readme struct {
+	// Description is the target's one-line summary.
+	Description string
+	// BringUp are the steps that start the bundle, in order.
+	BringUp []Step
+	// Verify are the arguments of `synctl verify` once it is up.
+	Verify string
+	// Notes say why the bundle looks as it does.
+	Notes []string
+}
+
+// ReadmeFile renders the bundle's README from its wiring and r.
+func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 	tmpl, err := readmeTemplate()
 	if err != nil {
-		return nil, err
+		return File{}, err
+	}
+	type hop struct {
+		Key, URL, SetOn, UsedBy string
 	}
 	data := struct {
-		Header, App, Target, Description, Dir, ChatURL, VerifyURL string
-		ServerName, GatewayNamespace, Gateway, GatewayClass       string
-		URLs                                                      []topology.WiredURL
-		Hosts, Notes                                              []string
+		Header, App, Target, Description, EntryURL, Command, Verify string
+		Hops                                                        []hop
+		BringUp                                                     []Step
+		Notes                                                       []string
 	}{
-		Header:           strings.TrimSpace(strings.TrimPrefix(string(header("", Command(t))), " ")),
-		App:              m.Name,
-		Target:           string(t),
-		Description:      t.Description(),
-		Dir:              ".",
-		ChatURL:          w.CHATURL,
-		VerifyURL:        w.CHATURL,
-		ServerName:       m.Targets.Nginx.ServerName,
-		GatewayNamespace: m.Targets.GKE.GatewayNamespace,
-		Gateway:          m.Targets.GKE.Gateway,
-		GatewayClass:     m.Targets.GKE.GatewayClass,
-		URLs:             w.URLs,
-		Notes:            notes(m, t),
+		Header:      strings.TrimSuffix(string(Header("", b.Command)[1:]), "\n"),
+		App:         b.App,
+		Target:      b.Target,
+		Description: r.Description,
+		EntryURL:    b.Wiring.EntryURL,
+		Command:     b.Command,
+		Verify:      r.Verify,
+		BringUp:     r.BringUp,
+		Notes:       r.Notes,
 	}
-	if t == topology.Nginx {
-		data.VerifyURL = "--insecure " + w.CHATURL
-	}
-	if t == topology.GKE && m.Targets.GKE.Address == topology.AddressPlaceholder {
-		data.VerifyURL = "http://IP/"
-	}
-	for _, s := range m.Services {
-		if h, ok := m.Targets.Minikube.Hosts[s.Name]; ok {
-			data.Hosts = append(data.Hosts, h)
+	for _, u := range b.Wiring.URLs {
+		h := hop{Key: b.Wiring.Key(u), URL: u.URL, SetOn: "—", UsedBy: "the browser"}
+		if u.Service != "" {
+			h.SetOn = u.Service
 		}
+		if u.ResolvedBy == topology.ResolvedByService {
+			h.UsedBy = u.Service + ", inside the deployment"
+		}
+		data.Hops = append(data.Hops, h)
 	}
-	var b bytes.Buffer
-	if err := tmpl.Execute(&b, data); err != nil {
-		return nil, err
+	var out bytes.Buffer
+	if err := tmpl.Execute(&out, data); err != nil {
+		return File{}, err
 	}
-	return b.Bytes(), nil
+	return File{Path: ReadmeFileName, Data: out.Bytes(), Mode: 0o644, Kind: KindReadme}, nil
 }
-
-// notes explain where synctl differs from the seed's hand-written files.
-func notes(m *topology.Model, t topology.Target) []string {
-	switch t {
-	case topology.Docker:
-		return []string{
-			"The containers use the default bridge (`network_mode: bridge`), as plain `docker run` does: they cannot resolve each other by name, so the api reaches the crawler through the crawler's published host port.",
-			"`host.docker.internal` resolves on Linux only with `extra_hosts: host.docker.internal:host-gateway`; synctl adds it to every service whose URLs go through the host.",
-		}
-	case topology.DockerNetwork:
-		return []string{
-			"Services on the user-defined network reach each other by compose service name; internal services publish no port.",
-			"Data lives in named volumes rather than a bind-mounted `./crawler-db`, so no host directory needs the container user's permissions.",
-		}
-	case topology.Nginx:
-		return []string{
-			"API_URL is relative (`" + firstPath(m.Targets.Nginx.Paths) + "`): the browser reuses the scheme, host and port it loaded the page from, so there is no CORS and nothing but nginx is published.",
-			"The key is ECDSA P-256 made in-process (no openssl step), and TLS keeps nginx's default cipher list: the seed's list named only ECDHE-RSA suites, which an ECDSA certificate cannot use.",
-			"No `pid` directive and no `http2` line: nginx:alpine's compiled-in defaults apply, and the file also loads in older nginx builds.",
-		}
-	case topology.Minikube:
-		return []string{
-			"Hostnames follow the seed note (`" + m.Targets.Minikube.Hosts[m.Frontend().Name] + "`); the seed's files had drifted to `synchat.internal`.",
-			"The crawler runs one container per pod; the seed's Deployment ran two crawler containers sharing one cache directory. Scale with replicas instead.",
-			"The autoscaled Deployment sets a CPU request (the autoscaler measures use against it; without one it cannot scale) and no replica count, so an apply does not reset the autoscaler.",
-			"Deployments with a ReadWriteOnce volume use the Recreate strategy: a rolling update would wait forever for the volume held by the old pod.",
-			"Readiness and liveness probes use each service's health path; a pod template annotation carries a hash of its ConfigMap so a wiring change restarts the pods.",
-		}
-	case topology.GKE:
-		return []string{
-			"Every container requests CPU and memory, as Autopilot requires.",
-			"A HealthCheckPolicy per public Service points the load balancer at the service's health path; without it GKE checks `GET /`, which the api answers with 404 (\"no healthy upstream\").",
-			"The PVC names no storage class, so Autopilot's default (standard-rwo) applies; the seed's `standard` is not GKE's default.",
-			"CRAWLER_BASE_URL uses the Service's short name: the api and the crawler share the `" + m.Targets.GKE.Namespace + "` namespace.",
-		}
-	}
-	return nil
-}
-
-func firstPath(paths map[string]string) string {
-	for _, k := range sortedKeys(paths) {
-		return paths[k]
-	}
-	return ""
-}
-
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,76 +10,195 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
+	"syscall"
 )
 
-// WriteOptions change how WriteBundle treats files already in place.
+// WriteOptions change how Write treats what is already in place.
 type WriteOptions struct {
-	// Force overwrites files that synctl did not write.
+	// Force overwrites files that synctl did not write, and replaces a
+	// bundle of another target or app.
 	Force bool
 }
 
-// WriteBundle writes files under dir so that a failure leaves dir exactly as
-// it was: everything is first written to a staging directory beside dir,
-// then moved into place (dir itself is renamed into place when new). A file
-// in dir that synctl did not write (no generated-file header) is never
-// overwritten unless opts.Force. Key material already in dir is kept: a
-// certificate and its key are replaced only together, when either is missing.
-func WriteBundle(dir string, files []File, opts WriteOptions) error {
-	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
-		return fmt.Errorf("--out %s is a file, not a directory; choose a directory path", dir)
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("--out %s: %w", dir, err)
+// Placement puts a bundle in Dir, a slash-separated directory relative to
+// Write's output directory ("" for the output directory itself).
+type Placement struct {
+	Dir    string
+	Bundle *Bundle
+}
+
+// WriteReport says what Write did beyond writing the bundles' files.
+type WriteReport struct {
+	// Removed are files, relative to the output directory, that an earlier
+	// render wrote and this one no longer does.
+	Removed []string
+	// Kept are key files already in place, kept rather than rotated.
+	Kept []string
+}
+
+// Write writes bundles under out so that a failure, or ctx's cancellation
+// (SIGINT), leaves out exactly as it was: everything is first written to a
+// staging directory on out's own filesystem, then moved into place.
+//
+//   - A file in out that synctl did not write (no generated-file header) is
+//     never overwritten unless opts.Force.
+//   - A directory holding the bundle of another target or app (its Record
+//     says so) is refused unless opts.Force.
+//   - Files an earlier render recorded and this one no longer writes are
+//     removed, and reported.
+//   - Key material already in place is kept: a certificate and its key are
+//     replaced only together, when either is missing.
+func Write(ctx context.Context, out string, placements []Placement, opts WriteOptions) (*WriteReport, error) {
+	if err := refuseSystemDir(out); err != nil {
+		return nil, err
 	}
-	files = keepKeyMaterial(dir, files)
+	if fi, err := os.Stat(out); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("--out %s is a file, not a directory; choose a directory path", out)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("--out %s: %w", out, err)
+	}
+	rep := &WriteReport{}
+	var files []File // paths relative to out
+	var stale []string
+	for _, pl := range placements {
+		dir := filepath.Join(out, filepath.FromSlash(pl.Dir))
+		old, err := ReadRecord(dir)
+		if err != nil && !opts.Force {
+			return nil, err
+		}
+		b := pl.Bundle
+		if old != nil && (old.Target != b.Target || old.App != b.App) && !opts.Force {
+			return nil, fmt.Errorf("refusing to write the %s bundle of app %s into %s: it holds the %s bundle of app %s (made by: %s); choose another --out, or pass --force to replace it",
+				b.Target, b.App, dir, old.Target, old.App, old.Command)
+		}
+		kept := keptKeys(dir, b.Files)
+		written := map[string]bool{}
+		for _, f := range b.Files {
+			written[f.Path] = true
+			if kept[f.Path] {
+				rep.Kept = append(rep.Kept, path.Join(pl.Dir, f.Path))
+				continue
+			}
+			f.Path = path.Join(pl.Dir, f.Path)
+			files = append(files, f)
+		}
+		if old != nil {
+			for _, p := range old.Files {
+				if !written[p] && removable(filepath.Join(dir, filepath.FromSlash(p))) {
+					stale = append(stale, path.Join(pl.Dir, p))
+				}
+			}
+		}
+	}
 	var foreign []string
 	for _, f := range files {
-		if !opts.Force && existsForeign(filepath.Join(dir, filepath.FromSlash(f.Path))) {
+		if !opts.Force && existsForeign(filepath.Join(out, filepath.FromSlash(f.Path))) {
 			foreign = append(foreign, f.Path)
 		}
 	}
 	if len(foreign) > 0 {
-		return fmt.Errorf("refusing to overwrite %s in %s: synctl did not write %s (no %q header); move %s away or pass --force",
-			strings.Join(foreign, ", "), dir, them(len(foreign)), HeaderMarker, them(len(foreign)))
+		return nil, fmt.Errorf("refusing to overwrite %s in %s: synctl did not write %s (no %q header); move %s away or pass --force",
+			strings.Join(foreign, ", "), out, them(len(foreign)), HeaderMarker, them(len(foreign)))
 	}
 
-	parent := filepath.Dir(filepath.Clean(dir))
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("cannot create %s: %w", parent, err)
+	// Stage on the filesystem the files end up on, so that moving them into
+	// place is a rename even when out is a mount point: inside out when it
+	// exists, beside it (and renamed in whole) when it does not.
+	_, statErr := os.Stat(out)
+	fresh := errors.Is(statErr, fs.ErrNotExist)
+	stageIn := out
+	if fresh {
+		stageIn = filepath.Dir(filepath.Clean(out))
+		if err := os.MkdirAll(stageIn, 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create %s: %w", stageIn, err)
+		}
 	}
-	stage, err := os.MkdirTemp(parent, ".synctl-stage-")
+	stage, err := os.MkdirTemp(stageIn, ".synctl-stage-")
 	if err != nil {
-		return fmt.Errorf("cannot write under %s: %w", parent, err)
+		return nil, fmt.Errorf("cannot write under %s: %w", stageIn, err)
 	}
 	defer os.RemoveAll(stage)
 	for _, f := range files {
-		p := filepath.Join(stage, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("staging %s: %w", f.Path, err)
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("interrupted before anything was written to %s: %w", out, err)
 		}
-		if err := os.WriteFile(p, f.Data, f.Mode); err != nil {
-			return fmt.Errorf("staging %s: %w", f.Path, err)
-		}
-		// WriteFile's mode passes through the umask; keys must end up 0600.
-		if err := os.Chmod(p, f.Mode); err != nil {
-			return fmt.Errorf("staging %s: %w", f.Path, err)
+		if err := writeFile(filepath.Join(stage, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
+			return nil, fmt.Errorf("staging %s: %w", f.Path, err)
 		}
 	}
-	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		if err := os.Rename(stage, dir); err != nil {
-			return fmt.Errorf("moving the bundle into %s: %w", dir, err)
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("interrupted before anything was written to %s: %w", out, err)
+	}
+	// From here on nothing checks ctx: moving the staged files takes
+	// microseconds, and stopping half way would leave a mixed bundle.
+	if fresh {
+		if err := os.Rename(stage, out); err != nil {
+			return nil, fmt.Errorf("moving the bundle into %s: %w", out, err)
 		}
-		return os.Chmod(dir, 0o755)
+		return rep, os.Chmod(out, 0o755)
 	}
 	for _, f := range files {
-		dst := filepath.Join(dir, filepath.FromSlash(f.Path))
+		dst := filepath.Join(out, filepath.FromSlash(f.Path))
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return fmt.Errorf("writing %s: %w", dst, err)
+			return nil, fmt.Errorf("writing %s: %w", dst, err)
 		}
-		if err := os.Rename(filepath.Join(stage, filepath.FromSlash(f.Path)), dst); err != nil {
-			return fmt.Errorf("writing %s: %w", dst, err)
+		if err := move(filepath.Join(stage, filepath.FromSlash(f.Path)), dst, f); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", dst, err)
 		}
+	}
+	for _, p := range stale {
+		if err := os.Remove(filepath.Join(out, filepath.FromSlash(p))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("removing stale %s: %w", p, err)
+		}
+		rep.Removed = append(rep.Removed, p)
+	}
+	return rep, nil
+}
+
+// writeFile creates p with exactly mode (WriteFile's mode passes through
+// the umask; keys must end up 0600).
+func writeFile(p string, data []byte, mode fs.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(p, data, mode); err != nil {
+		return err
+	}
+	return os.Chmod(p, mode)
+}
+
+// move renames src to dst; where they are on different filesystems (a
+// bundle subdirectory that is itself a mount point), it writes a temporary
+// file beside dst and renames that, so dst is still replaced in one step.
+func move(src, dst string, f File) error {
+	err := os.Rename(src, dst)
+	if !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	tmp := filepath.Join(filepath.Dir(dst), ".synctl-tmp-"+filepath.Base(dst))
+	if err := writeFile(tmp, f.Data, f.Mode); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// refuseSystemDir refuses output directories whose files synctl must never
+// mix with its own or remove: the filesystem root, its top-level
+// directories and the home directory itself.
+func refuseSystemDir(out string) error {
+	abs, err := filepath.Abs(out)
+	if err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	home, _ := os.UserHomeDir()
+	if abs == "/" || filepath.Dir(abs) == "/" || (home != "" && abs == filepath.Clean(home)) {
+		return fmt.Errorf("--out %s is a system directory (%s); write the bundle into a directory of its own, e.g. --out ./deploy", out, abs)
 	}
 	return nil
 }
@@ -92,36 +212,37 @@ func them(n int) string {
 
 // existsForeign reports whether path exists and lacks synctl's header.
 func existsForeign(path string) bool {
+	head, ok := readHead(path)
+	// synctl's certificate and key have no room for a header; they are the
+	// user's to keep (see keptKeys), but not foreign content to refuse.
+	return ok && !IsGenerated(head) && !bytes.HasPrefix(head, []byte("-----BEGIN "))
+}
+
+// removable reports whether a file an earlier render recorded is still
+// synctl's to remove: it exists and carries the header, or is key material.
+func removable(path string) bool {
+	head, ok := readHead(path)
+	return ok && (IsGenerated(head) || bytes.HasPrefix(head, []byte("-----BEGIN ")))
+}
+
+func readHead(path string) ([]byte, bool) {
 	f, err := os.Open(path)
 	if err != nil {
-		return false
+		return nil, false
 	}
 	defer f.Close()
 	head := make([]byte, 512)
 	n, _ := io.ReadFull(f, head)
-	// synctl's certificate and key have no room for a header; they are the
-	// user's to keep (see keepKeyMaterial), but not foreign content to refuse.
-	return !IsGenerated(head[:n]) && !bytes.HasPrefix(head[:n], []byte("-----BEGIN "))
+	return head[:n], true
 }
 
-// IsGenerated reports whether data (a file's start) carries synctl's
-// generated-file header: in its first line, or in its second after a "#!"
-// line (docker-run.sh). Key material carries none.
-func IsGenerated(data []byte) bool {
-	first, rest, _ := bytes.Cut(data, []byte("\n"))
-	if bytes.HasPrefix(first, []byte("#!")) {
-		first, _, _ = bytes.Cut(rest, []byte("\n"))
-	}
-	return bytes.Contains(first, []byte(HeaderMarker))
-}
-
-// keepKeyMaterial drops key material from files when every key file of the
-// same directory already exists in dir, so that a render keeps the
-// certificate browsers were told to trust.
-func keepKeyMaterial(dir string, files []File) []File {
+// keptKeys lists the key files of files that are kept as they are in dir:
+// those of a directory in which every key file already exists, so that a
+// render keeps the certificate browsers were told to trust.
+func keptKeys(dir string, files []File) map[string]bool {
 	groups := map[string]bool{} // directory -> all present
 	for _, f := range files {
-		if !f.KeyMaterial {
+		if f.Kind != KindKey {
 			continue
 		}
 		d := path.Dir(f.Path)
@@ -129,7 +250,11 @@ func keepKeyMaterial(dir string, files []File) []File {
 		_, err := os.Stat(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		groups[d] = (present || !seen) && err == nil
 	}
-	return slices.DeleteFunc(slices.Clone(files), func(f File) bool {
-		return f.KeyMaterial && groups[path.Dir(f.Path)]
-	})
+	kept := map[string]bool{}
+	for _, f := range files {
+		if f.Kind == KindKey && groups[path.Dir(f.Path)] {
+			kept[f.Path] = true
+		}
+	}
+	return kept
 }

@@ -2,11 +2,13 @@ package topology
 
 import (
 	"bytes"
+	"cmp"
 	_ "embed"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -16,29 +18,38 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-//go:embed synergychat.yaml
+//go:embed builtin-app.yaml
 var defaultSpec []byte
 
-// DefaultSpecName names the built-in spec in error messages.
-const DefaultSpecName = "synergychat.yaml (built in)"
+// DefaultSpecName names the built-in spec in error messages. The built-in
+// spec is the one place that knows the default app.
+const DefaultSpecName = "built-in app spec"
 
-// DefaultSpec returns the built-in SynergyChat spec, with its comments:
+// DefaultSpec returns the built-in app's spec, with its comments:
 // what `synctl init` writes.
 func DefaultSpec() []byte { return bytes.Clone(defaultSpec) }
 
-// Default returns the built-in SynergyChat model.
+// Default returns the built-in app's model.
 func Default() (*Model, error) { return Decode(DefaultSpecName, defaultSpec) }
 
-// Load reads and decodes the spec file at path, applying ov.
-func Load(path string, ov Overrides) (*Model, error) {
-	data, err := os.ReadFile(path)
+// ReadSpec reads the spec at path; "-" reads stdin. It returns the name to
+// use in messages.
+func ReadSpec(path string, stdin io.Reader) (name string, data []byte, err error) {
+	if path == "-" {
+		data, err = io.ReadAll(stdin)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading the app spec from standard input: %w", err)
+		}
+		return "<stdin>", data, nil
+	}
+	data, err = os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("app spec %s does not exist; start one with: synctl init > %s", path, path)
+		return "", nil, fmt.Errorf("app spec %s does not exist; start one with: synctl init > %s", path, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading app spec: %w", err)
+		return "", nil, fmt.Errorf("reading app spec: %w", err)
 	}
-	return DecodeWith(path, data, ov)
+	return path, data, nil
 }
 
 // Problem is one thing wrong with a spec, at a field path such as
@@ -83,13 +94,37 @@ func (e *SpecError) Error() string {
 }
 
 // Decode strictly decodes one App spec document named name (a file name,
-// for messages) into a validated Model. Every problem is reported at once.
+// for messages) into a validated Model, ignoring target sections. Every
+// problem is reported at once. Commands that render use package target's
+// Load, which also decodes the target sections.
 func Decode(name string, data []byte) (*Model, error) {
-	return DecodeWith(name, data, Overrides{})
+	d, err := Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	m := d.Model()
+	if err := d.Err(); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
-// DecodeWith is Decode with command-line overrides applied before validation.
-func DecodeWith(name string, data []byte, ov Overrides) (*Model, error) {
+// Document is a parsed spec on its way to a Model: the decoded App, where
+// each of its fields is in the file, the problems found so far and which
+// values came from the command line.
+type Document struct {
+	name     string
+	app      App
+	pos      map[string][2]int
+	problems []Problem
+	// flags maps a spec path to the flag that set its value.
+	flags map[string]string
+}
+
+// Parse decodes data strictly into a Document: YAML syntax, one document,
+// known fields of the right kinds. Those problems end the parse; the rest
+// are found by Model and the target sections.
+func Parse(name string, data []byte) (*Document, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
@@ -114,28 +149,118 @@ func DecodeWith(name string, data []byte, ov Overrides) (*Model, error) {
 	if len(c.problems) > 0 {
 		return nil, &SpecError{File: name, Problems: c.problems}
 	}
-	var app App
-	if err := root.Decode(&app); err != nil {
+	d := &Document{name: name, pos: c.pos, flags: map[string]string{}}
+	if err := root.Decode(&d.app); err != nil {
 		return nil, &SpecError{File: name, Problems: []Problem{{Message: yamlMessage(err)}}}
 	}
-	fromFlags, problems := ov.apply(&app)
-	if len(problems) > 0 {
-		return nil, &SpecError{File: "command line", Problems: problems}
-	}
-	m, problems := app.model()
-	if len(problems) > 0 {
-		for i := range problems {
-			if flag, ok := fromFlags[problems[i].Path]; ok {
-				problems[i].Source, problems[i].Path = "command line", flag
-				continue
-			}
-			if p, ok := c.lookup(problems[i].Path); ok {
-				problems[i].Line, problems[i].Column = p[0], p[1]
-			}
+	return d, nil
+}
+
+// SetImages replaces services' images, as --image SERVICE=IMAGE does; a name
+// that is no service is a problem of the command line.
+func (d *Document) SetImages(images map[string]string) {
+	index := map[string]int{}
+	for i, s := range d.app.Spec.Services {
+		if _, dup := index[s.Name]; !dup {
+			index[s.Name] = i
 		}
-		return nil, &SpecError{File: name, Problems: slices.CompactFunc(problems, func(a, b Problem) bool { return a == b })}
 	}
-	return m, nil
+	for _, name := range sortedKeys(images) {
+		i, ok := index[name]
+		if !ok {
+			d.problems = append(d.problems, Problem{Source: "command line", Path: "--image",
+				Message: fmt.Sprintf("service %q is not in the app; choose one of %s", name, strings.Join(slices.Sorted(maps.Keys(index)), ", "))})
+			continue
+		}
+		d.app.Spec.Services[i].Image = images[name]
+		d.flags[fmt.Sprintf("spec.services[%d].image", i)] = "--image " + name + "=" + images[name]
+	}
+}
+
+// Model defaults and validates the app's services and links and returns the
+// model, or nil when they have problems (kept for Err). Target sections are
+// not looked at.
+func (d *Document) Model() *Model {
+	setDefaults(&d.app)
+	problems := d.app.validate()
+	d.add(problems)
+	if len(problems) > 0 {
+		return nil
+	}
+	return d.app.model()
+}
+
+// add records problems, placing each at its line and column, or at the
+// flag that set the value.
+func (d *Document) add(problems []Problem) {
+	for _, p := range problems {
+		if flag, ok := d.flags[p.Path]; ok && p.Source == "" {
+			p.Source, p.Path = "command line", flag
+		} else if pos, ok := d.lookup(p.Path); ok && p.Source == "" {
+			p.Line, p.Column = pos[0], pos[1]
+		}
+		if !slices.Contains(d.problems, p) {
+			d.problems = append(d.problems, p)
+		}
+	}
+}
+
+// Err returns every problem recorded so far as a *SpecError, or nil.
+// Problems from the command line come first, then the file's in order.
+func (d *Document) Err() error {
+	if len(d.problems) == 0 {
+		return nil
+	}
+	problems := slices.Clone(d.problems)
+	slices.SortStableFunc(problems, func(a, b Problem) int {
+		return cmp.Compare(btoi(a.Source == ""), btoi(b.Source == ""))
+	})
+	file := d.name
+	if problems[0].Source != "" && problems[len(problems)-1].Source != "" {
+		file = "command line"
+	}
+	return &SpecError{File: file, Problems: problems}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// SectionNames lists the names under spec.targets, sorted.
+func (d *Document) SectionNames() []string { return sortedKeys(d.app.Spec.Targets) }
+
+// UnknownSection reports a section under spec.targets that no target owns.
+func (d *Document) UnknownSection(name string, known []string) {
+	d.add([]Problem{{Path: "spec.targets." + name, Message: fmt.Sprintf("unknown target %q%s", name, Suggest(name, known))}})
+}
+
+// Section returns target name's part of the spec, spec.targets.<name>, for
+// the target to decode and check; model is the app's model (nil when the
+// services had problems).
+func (d *Document) Section(name string, model *Model) *Section {
+	s := &Section{doc: d, Path: "spec.targets." + name, Model: model}
+	if n, ok := d.app.Spec.Targets[name]; ok {
+		s.node = &n
+	}
+	return s
+}
+
+func (d *Document) lookup(path string) ([2]int, bool) {
+	// A problem about a missing field points at its parent.
+	for path != "" {
+		if p, ok := d.pos[path]; ok {
+			return p, true
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i < 0 {
+			break
+		}
+		path = path[:i]
+	}
+	return [2]int{}, false
 }
 
 func yamlMessage(err error) string {
@@ -149,21 +274,6 @@ func yamlMessage(err error) string {
 type checker struct {
 	pos      map[string][2]int
 	problems []Problem
-}
-
-func (c *checker) lookup(path string) ([2]int, bool) {
-	// A problem about a missing field points at its parent.
-	for path != "" {
-		if p, ok := c.pos[path]; ok {
-			return p, true
-		}
-		i := strings.LastIndexAny(path, ".[")
-		if i < 0 {
-			break
-		}
-		path = path[:i]
-	}
-	return [2]int{}, false
 }
 
 func (c *checker) add(n *yaml.Node, path, format string, args ...any) {
@@ -180,6 +290,9 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
+	}
+	if t == yamlNodeType {
+		return // a target's section: checked when the target decodes it
 	}
 	switch t.Kind() {
 	case reflect.Struct:
@@ -218,7 +331,7 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 		if n.Kind != yaml.ScalarNode {
 			c.add(n, path, "expected a string, got %s", describe(n))
 		}
-	case reflect.Int:
+	case reflect.Int, reflect.Int64:
 		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" {
 			c.add(n, path, "expected a whole number, got %s", describe(n))
 		} else if _, err := strconv.ParseInt(n.Value, 0, 32); err != nil {
@@ -230,6 +343,8 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 		}
 	}
 }
+
+var yamlNodeType = reflect.TypeOf(yaml.Node{})
 
 func describe(n *yaml.Node) string {
 	switch n.Kind {
@@ -268,11 +383,12 @@ func yamlFields(t reflect.Type) map[string]reflect.StructField {
 
 // suggest names the closest allowed field, or lists them all.
 func suggest(got string, fields map[string]reflect.StructField) string {
-	names := make([]string, 0, len(fields))
-	for name := range fields {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	return Suggest(got, slices.Sorted(maps.Keys(fields)))
+}
+
+// Suggest names the closest of names to got ("; did you mean ...?"), or
+// lists them all ("; allowed: ...").
+func Suggest(got string, names []string) string {
 	best, bestDist := "", 3
 	for _, name := range names {
 		if d := editDistance(strings.ToLower(got), strings.ToLower(name)); d < bestDist {

@@ -1,15 +1,16 @@
 // Package topology is synctl's typed model of a multi-service web
-// application: its services, their roles and links, and the settings of each
-// deployment target. An App spec (spec.go) is decoded strictly, defaulted and
-// validated once into a Model; Wire computes every URL a target needs from it,
-// in one place, and the renderers take their URLs from there.
+// application: its services, their roles and links. An App spec (spec.go) is
+// decoded strictly, defaulted and validated once into a Model. Wire computes
+// every URL of one target from the model and the target's URL rules, in one
+// place; renderers take their URLs from there. Topology knows no target: each
+// target decodes its own section of the spec through a Section.
 package topology
 
 // Role says who may reach a service.
 type Role string
 
 const (
-	// RoleFrontend is the public entry point the browser loads (CHAT_URL).
+	// RoleFrontend is the public entry point the browser loads (the entry URL).
 	// An app has exactly one.
 	RoleFrontend Role = "frontend"
 	// RoleAPI is a public service the browser calls directly.
@@ -26,10 +27,10 @@ type Resolver string
 
 const (
 	// ResolvedByService: the URL is used by the service's own process, inside
-	// the deployment (CRAWLER_BASE_URL).
+	// the deployment.
 	ResolvedByService Resolver = "service"
 	// ResolvedByBrowser: the service hands the URL to the browser, so it must
-	// work from the user's machine (API_URL).
+	// work from the user's machine.
 	ResolvedByBrowser Resolver = "browser"
 )
 
@@ -38,9 +39,13 @@ const (
 type Model struct {
 	// Name is a DNS-1123 label; it prefixes Kubernetes object names,
 	// compose networks and docker container names.
-	Name     string
-	Services []Service
-	Targets  TargetSettings
+	Name string
+	// EntryURLName names the URL the browser opens ("CHAT_URL").
+	EntryURLName string
+	Services     []Service
+
+	// index maps service names to positions in Services.
+	index map[string]int
 }
 
 // Service is one container of the application.
@@ -72,6 +77,44 @@ type Service struct {
 	// Replicas is the Deployment's replica count when not autoscaled (>= 1).
 	Replicas    int
 	Autoscaling *Autoscaling
+	Security    Security
+	// Checks are requests verify sends through the service's public route.
+	Checks []Check
+}
+
+// MinReplicas is the fewest pods the service runs: its replica count, or the
+// autoscaler's minimum.
+func (s *Service) MinReplicas() int {
+	if s.Autoscaling != nil {
+		return s.Autoscaling.MinReplicas
+	}
+	return s.Replicas
+}
+
+// Security is how the service's container runs on Kubernetes: as a non-root
+// user with no privileges, on a read-only root filesystem unless the spec
+// says the image needs to write there.
+type Security struct {
+	RunAsUser, RunAsGroup  int64
+	WritableRootFilesystem bool
+}
+
+// Check is one request verify sends to a running service.
+type Check struct {
+	Name        string
+	Method      string
+	Path        string
+	Body        string
+	ContentType string
+	// Status is the status code the answer must have.
+	Status int
+	// Contains, when set, must occur in the answer's body.
+	Contains string
+	// JSON requires the answer's body to be JSON.
+	JSON bool
+	// Via names the env var of one of the service's links that the service
+	// itself uses to answer: a failure then points at that link's URL.
+	Via string
 }
 
 // EnvVar is one static environment variable.
@@ -85,7 +128,20 @@ type Link struct {
 	Env        string
 	To         string
 	ResolvedBy Resolver
+	// ExposedAt, when set, is where the frontend shows the URL to the
+	// browser, so that verify can read the value a deployment really serves.
+	ExposedAt *Exposure
 }
+
+// Exposure locates a URL in a resource the frontend serves: Text with the
+// URL in place of the marker URLMarker, in the body served at Path.
+type Exposure struct {
+	Path string
+	Text string
+}
+
+// URLMarker stands for the URL in Exposure.Text.
+const URLMarker = "{url}"
 
 // Storage is a data directory the service keeps.
 type Storage struct {
@@ -125,87 +181,35 @@ type Autoscaling struct {
 	TargetCPUPercent int
 }
 
-// TargetSettings hold what differs per target beyond the services.
-type TargetSettings struct {
-	Docker        DockerSettings
-	DockerNetwork DockerNetworkSettings
-	Nginx         NginxSettings
-	Minikube      MinikubeSettings
-	GKE           GKESettings
-}
-
-// DockerSettings configure the plain docker target.
-type DockerSettings struct {
-	// Host is how the user's browser reaches published ports ("localhost").
-	Host string
-}
-
-// DockerNetworkSettings configure the docker-network target.
-type DockerNetworkSettings struct {
-	Host string
-	// Network is the user-defined bridge network's name.
-	Network string
-}
-
-// NginxSettings configure the compose-behind-nginx target.
-type NginxSettings struct {
-	// Image is the nginx image; the rendered nginx.conf suits nginx:alpine.
-	Image string
-	// ServerName is the TLS host name (certificate SAN and server_name).
-	ServerName string
-	HTTPPort   int
-	HTTPSPort  int
-	Network    string
-	// Paths maps each public api service to its URL prefix, which ends in
-	// "/" and is stripped before proxying ("/api/").
-	Paths map[string]string
-}
-
-// MinikubeSettings configure the Minikube + Envoy Gateway target.
-type MinikubeSettings struct {
-	// Namespace is empty to use kubectl's current namespace.
-	Namespace      string
-	GatewayClass   string
-	ControllerName string
-	Gateway        string
-	// Hosts maps each public service to the hostname its HTTPRoute matches.
-	Hosts map[string]string
-}
-
-// GKESettings configure the GKE Autopilot target.
-type GKESettings struct {
-	Namespace        string
-	GatewayNamespace string
-	Gateway          string
-	GatewayClass     string
-	// Address is the Gateway's public IP or DNS name, used in CHAT_URL;
-	// the default is a placeholder until the load balancer has one.
-	Address string
-	// Paths maps each public api service to its URL prefix, without a
-	// trailing slash ("/api"); it is rewritten to "/" before the backend.
-	Paths map[string]string
-}
-
 // Service returns the named service.
 func (m *Model) Service(name string) (*Service, bool) {
-	for i := range m.Services {
-		if m.Services[i].Name == name {
-			return &m.Services[i], true
-		}
+	if m.index == nil {
+		m.reindex()
 	}
-	return nil, false
+	i, ok := m.index[name]
+	if !ok {
+		return nil, false
+	}
+	return &m.Services[i], true
 }
 
-// byName indexes the services by name; the first of a duplicated name wins,
-// as in Service.
-func (m *Model) byName() map[string]*Service {
-	idx := make(map[string]*Service, len(m.Services))
+// reindex builds the name index; the first of a duplicated name wins.
+func (m *Model) reindex() {
+	m.index = make(map[string]int, len(m.Services))
 	for i := range m.Services {
-		if _, dup := idx[m.Services[i].Name]; !dup {
-			idx[m.Services[i].Name] = &m.Services[i]
+		if _, dup := m.index[m.Services[i].Name]; !dup {
+			m.index[m.Services[i].Name] = i
 		}
 	}
-	return idx
+}
+
+// ServiceNames lists the services' names in spec order.
+func (m *Model) ServiceNames() []string {
+	names := make([]string, len(m.Services))
+	for i, s := range m.Services {
+		names[i] = s.Name
+	}
+	return names
 }
 
 // Frontend returns the app's single frontend service.

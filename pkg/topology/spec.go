@@ -1,8 +1,14 @@
 package topology
 
+import "gopkg.in/yaml.v3"
+
 // The App spec, version synctl.dev/v1alpha1: the input file format. It is
-// decoded strictly (see load.go) and converted to a Model with defaults
-// filled in (see defaults.go). Zero values mean "use the default".
+// decoded strictly (see load.go), defaulted (defaults.go), validated
+// (validate.go) and converted to a Model. Zero values mean "use the default".
+//
+// Each target's settings live under spec.targets.<target>; topology keeps
+// them as raw YAML, and the target that owns a section decodes it with
+// Section.Decode, so that the model knows nothing of any target.
 
 // APIVersion and Kind identify an App spec.
 const (
@@ -26,8 +32,12 @@ type Metadata struct {
 
 // AppSpec holds the services and the per-target settings.
 type AppSpec struct {
-	Services []ServiceSpec `yaml:"services"`
-	Targets  TargetsSpec   `yaml:"targets"`
+	// EntryURLName names the URL the browser opens, the frontend's address,
+	// in wiring tables and reports (default APP_URL).
+	EntryURLName string        `yaml:"entryURLName"`
+	Services     []ServiceSpec `yaml:"services"`
+	// Targets holds each target's own section, decoded by that target.
+	Targets map[string]yaml.Node `yaml:"targets"`
 }
 
 // ServiceSpec is one service. See Service for each field's meaning.
@@ -45,13 +55,22 @@ type ServiceSpec struct {
 	Resources   *ResourcesSpec    `yaml:"resources"`
 	Replicas    int               `yaml:"replicas"` // default 1
 	Autoscaling *AutoscalingSpec  `yaml:"autoscaling"`
+	Security    *SecuritySpec     `yaml:"security"`
+	Checks      []CheckSpec       `yaml:"checks"`
 }
 
 // LinkSpec hands another service's URL to this one.
 type LinkSpec struct {
-	Env        string   `yaml:"env"`
-	Service    string   `yaml:"service"`
-	ResolvedBy Resolver `yaml:"resolvedBy"` // "service" (default) or "browser"
+	Env        string        `yaml:"env"`
+	Service    string        `yaml:"service"`
+	ResolvedBy Resolver      `yaml:"resolvedBy"` // "service" (default) or "browser"
+	ExposedAt  *ExposureSpec `yaml:"exposedAt"`
+}
+
+// ExposureSpec says where a frontend shows the browser a link's URL.
+type ExposureSpec struct {
+	Path string `yaml:"path"`
+	Text string `yaml:"text"`
 }
 
 // StorageSpec is a data directory.
@@ -82,51 +101,23 @@ type AutoscalingSpec struct {
 	TargetCPUPercent int `yaml:"targetCPUPercent"` // default 50
 }
 
-// TargetsSpec overrides per-target defaults.
-type TargetsSpec struct {
-	Docker        DockerSpec        `yaml:"docker"`
-	DockerNetwork DockerNetworkSpec `yaml:"docker-network"`
-	Nginx         NginxSpec         `yaml:"nginx"`
-	Minikube      MinikubeSpec      `yaml:"minikube"`
-	GKE           GKESpec           `yaml:"gke"`
+// SecuritySpec relaxes the hardened defaults for an image that needs it.
+type SecuritySpec struct {
+	RunAsUser              *int64 `yaml:"runAsUser"`  // default 65532
+	RunAsGroup             *int64 `yaml:"runAsGroup"` // default runAsUser
+	WritableRootFilesystem bool   `yaml:"writableRootFilesystem"`
 }
 
-// DockerSpec: see DockerSettings.
-type DockerSpec struct {
-	Host string `yaml:"host"` // default localhost
-}
-
-// DockerNetworkSpec: see DockerNetworkSettings.
-type DockerNetworkSpec struct {
-	Host    string `yaml:"host"`    // default localhost
-	Network string `yaml:"network"` // default the app's name
-}
-
-// NginxSpec: see NginxSettings.
-type NginxSpec struct {
-	Image      string            `yaml:"image"`      // default nginx:alpine
-	ServerName string            `yaml:"serverName"` // default localhost
-	HTTPPort   int               `yaml:"httpPort"`   // default 80
-	HTTPSPort  int               `yaml:"httpsPort"`  // default 443
-	Network    string            `yaml:"network"`    // default the app's name
-	Paths      map[string]string `yaml:"paths"`      // default "/<service>/"
-}
-
-// MinikubeSpec: see MinikubeSettings.
-type MinikubeSpec struct {
-	Namespace      string            `yaml:"namespace"`
-	GatewayClass   string            `yaml:"gatewayClass"`   // default app-gatewayclass
-	ControllerName string            `yaml:"controllerName"` // default Envoy Gateway's
-	Gateway        string            `yaml:"gateway"`        // default app-gateway
-	Hosts          map[string]string `yaml:"hosts"`          // default <app>.internal, <app><service>.internal
-}
-
-// GKESpec: see GKESettings.
-type GKESpec struct {
-	Namespace        string            `yaml:"namespace"`        // default the app's name
-	GatewayNamespace string            `yaml:"gatewayNamespace"` // default gateway-infra
-	Gateway          string            `yaml:"gateway"`          // default app-gateway
-	GatewayClass     string            `yaml:"gatewayClass"`     // default gke-l7-global-external-managed
-	Address          string            `yaml:"address"`          // default <CLUSTER_PUBLIC_IP>
-	Paths            map[string]string `yaml:"paths"`            // default "/<service>"
+// CheckSpec is one request `synctl verify` sends to a running service
+// through the route the browser (or, for the frontend, CHAT_URL) uses.
+type CheckSpec struct {
+	Name        string `yaml:"name"`
+	Method      string `yaml:"method"` // default GET
+	Path        string `yaml:"path"`
+	Body        string `yaml:"body"`
+	ContentType string `yaml:"contentType"` // default application/json with a body
+	Status      int    `yaml:"status"`      // default 200
+	Contains    string `yaml:"contains"`
+	JSON        bool   `yaml:"json"`
+	Via         string `yaml:"via"`
 }

@@ -1,0 +1,40 @@
+package target
+
+import (
+	"fmt"
+	"strings"
+)
+
+// registry lists every target, in the order the seed note walks through
+// them. A new target is a file of its own and one line here.
+var registry = []Target{
+	docker{},
+	dockerNetwork{},
+	nginx{},
+	minikube{},
+	gke{},
+}
+
+// All returns every target in order.
+func All() []Target { return append([]Target(nil), registry...) }
+
+// Lookup returns the target called name.
+func Lookup(name string) (Target, error) {
+	for _, t := range registry {
+		if t.Name() == name {
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown target %q: choose one of %s", name, Names())
+}
+
+// Names lists the targets as "docker, docker-network, ...".
+func Names() string { return strings.Join(names(), ", ") }
+
+func names() []string {
+	n := make([]string, len(registry))
+	for i, t := range registry {
+		n[i] = t.Name()
+	}
+	return n
+}
