@@ -38,8 +38,9 @@ func ServiceName(i int) string {
 // Service 0 is the frontend and links to every api by browser URL. Services
 // 1..APIs(n) are apis, the rest internal. Service i >= 1 links to 2i+1 and
 // 2i+2 (when they exist) by in-deployment URL. Every fifth service keeps
-// persistent storage, every seventh scratch storage, every eleventh is
-// autoscaled; host ports are 10000+i.
+// persistent storage (unless autoscaled: one ReadWriteOnce volume serves one
+// pod), every seventh scratch storage, every eleventh is autoscaled; host
+// ports are 10000+i.
 func Spec(n int) []byte {
 	if n < 1 {
 		panic("benchapp: an app needs at least one service")
@@ -81,7 +82,7 @@ func Spec(n int) []byte {
 		}
 		fmt.Fprintf(&b, "      env:\n        LOG_LEVEL: info\n        SHARD: %q\n", fmt.Sprint(i%16))
 		switch {
-		case i%5 == 1:
+		case i%5 == 1 && i%11 != 0: // one ReadWriteOnce volume: never autoscaled
 			b.WriteString("      storage: {mountPath: /data, file: db, env: DB_PATH, size: 1Gi, persistent: true}\n")
 		case i%7 == 2:
 			b.WriteString("      storage: {mountPath: /cache, env: CACHE_DIR}\n")

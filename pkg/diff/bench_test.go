@@ -4,27 +4,19 @@ import (
 	"io"
 	"testing"
 
+	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/pkg/diff"
-	"github.com/synctl/synctl/pkg/topology"
+	"github.com/synctl/synctl/pkg/target"
 )
 
 // BenchmarkDiffMinikubeToGKE is the whole of `synctl diff --from minikube
 // --to gke` after decoding: render both sides, compare, write the report.
 func BenchmarkDiffMinikubeToGKE(b *testing.B) {
-	m, err := topology.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
+	p := bundletest.Plan(b)
 	b.ReportAllocs()
 	for b.Loop() {
-		from, err := diff.TargetSide(m, topology.Minikube)
-		if err != nil {
-			b.Fatal(err)
-		}
-		to, err := diff.TargetSide(m, topology.GKE)
-		if err != nil {
-			b.Fatal(err)
-		}
+		from := diff.BundleSide(bundletest.Render(b, p, "minikube", "", target.Overrides{}))
+		to := diff.BundleSide(bundletest.Render(b, p, "gke", "", target.Overrides{}))
 		r, err := diff.Compare(from, to)
 		if err != nil {
 			b.Fatal(err)

@@ -326,13 +326,23 @@ func wiringOf(s Side, rs []resource) []URL {
 }
 
 // belongsTo reports whether a resource is service's: its compose service, or
-// a Kubernetes object labelled with the service's name.
+// a Kubernetes object labelled with the service's name (as synctl labels
+// them), named after it, or running a container of that name (as people
+// write them).
 func belongsTo(r resource, service string) bool {
 	switch r.id.Type {
 	case TypeCompose:
 		return r.id.Kind == "service" && r.id.Name == service
 	case TypeKubernetes:
-		return str(lookup(r.value, "metadata", "labels", "app.kubernetes.io/name")) == service
+		if str(lookup(r.value, "metadata", "labels", "app.kubernetes.io/name")) == service || r.id.Name == service {
+			return true
+		}
+		containers, _ := lookup(r.value, "spec", "template", "spec", "containers").([]any)
+		for _, c := range containers {
+			if str(lookup(c, "name")) == service {
+				return true
+			}
+		}
 	}
 	return false
 }

@@ -92,11 +92,18 @@ spec:
           requests: {cpu: 250m}
 `
 
+// seedURLs are the URLs a directory's wiring is read as in these tests.
+var seedURLs = []Expected{
+	{Name: "CHAT_URL"},
+	{Name: "API_URL", Service: "web", Env: "API_URL"},
+	{Name: "CRAWLER_BASE_URL", Service: "api", Env: "CRAWLER_BASE_URL"},
+}
+
 func TestCompareKubernetes(t *testing.T) {
-	from := Side{Label: "a", Files: files(
+	from := Side{Label: "a", Expect: seedURLs, Files: files(
 		"class.yaml", "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata:\n  name: envoy\nspec:\n  controllerName: example.com/ctl\n",
 		"route.yaml", hostRoute, "web.yaml", deployA)}
-	to := Side{Label: "b", Files: files(
+	to := Side{Label: "b", Expect: seedURLs, Files: files(
 		"ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: app\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: infra\n",
 		"api-route.yaml", pathRoute, "web-deployment.yaml", deployB)}
 	res, err := Compare(from, to)
@@ -188,7 +195,7 @@ func TestCompareCompose(t *testing.T) {
 networks:
   app: {}
 `, "docker-run.sh", "docker network create app\ndocker run api\ndocker run crawler\n")
-	res, err := Compare(Side{Label: "docker", Files: a}, Side{Label: "net", Files: b})
+	res, err := Compare(Side{Label: "docker", Files: a, Expect: seedURLs}, Side{Label: "net", Files: b, Expect: seedURLs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,9 +227,9 @@ networks:
 
 func TestCompareJSON(t *testing.T) {
 	res, err := Compare(
-		Side{Label: "a", Files: files("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {K: x, GONE: \"\"}\n"),
+		Side{Label: "a", Expect: seedURLs, Files: files("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {K: x, GONE: \"\"}\n"),
 			Wiring: []URL{{Name: "CHAT_URL", Value: "http://a", Known: true}}},
-		Side{Label: "b", Files: files("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {K: null}\n")})
+		Side{Label: "b", Expect: seedURLs, Files: files("c.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {K: null}\n")})
 	if err != nil {
 		t.Fatal(err)
 	}

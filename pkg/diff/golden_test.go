@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/pkg/diff"
-	"github.com/synctl/synctl/pkg/topology"
 )
 
 // goldenDir holds the expected reports, shared with the CLI's tests.
@@ -16,28 +16,18 @@ const goldenDir = "../../testdata/diff"
 // TestGolden compares the report of each step of the seed's progression,
 // and one step back, in text and json, with the files in testdata/diff.
 func TestGolden(t *testing.T) {
-	m, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pairs := [][2]topology.Target{
-		{topology.Docker, topology.DockerNetwork},
-		{topology.DockerNetwork, topology.Nginx},
-		{topology.Nginx, topology.Minikube},
-		{topology.Minikube, topology.GKE},
-		{topology.GKE, topology.Minikube},
+	pairs := [][2]string{
+		{"docker", "docker-network"},
+		{"docker-network", "nginx"},
+		{"nginx", "minikube"},
+		{"minikube", "gke"},
+		{"gke", "minikube"},
 	}
 	for _, p := range pairs {
-		name := string(p[0]) + "_to_" + string(p[1])
+		name := p[0] + "_to_" + p[1]
 		t.Run(name, func(t *testing.T) {
-			from, err := diff.TargetSide(m, p[0])
-			if err != nil {
-				t.Fatal(err)
-			}
-			to, err := diff.TargetSide(m, p[1])
-			if err != nil {
-				t.Fatal(err)
-			}
+			from := diff.BundleSide(bundletest.Default(t, p[0]))
+			to := diff.BundleSide(bundletest.Default(t, p[1]))
 			res, err := diff.Compare(from, to)
 			if err != nil {
 				t.Fatal(err)
@@ -59,12 +49,8 @@ func TestGolden(t *testing.T) {
 }
 
 func BenchmarkCompareMinikubeToGKE(b *testing.B) {
-	m, err := topology.Default()
-	if err != nil {
-		b.Fatal(err)
-	}
-	from, _ := diff.TargetSide(m, topology.Minikube)
-	to, _ := diff.TargetSide(m, topology.GKE)
+	from := diff.BundleSide(bundletest.Default(b, "minikube"))
+	to := diff.BundleSide(bundletest.Default(b, "gke"))
 	for b.Loop() {
 		if _, err := diff.Compare(from, to); err != nil {
 			b.Fatal(err)

@@ -19,7 +19,7 @@ const (
 	// KindCompose is a Compose file.
 	KindCompose Kind = "compose"
 	// KindNginx is an nginx configuration.
-	KindNginx Kind = "nginx"
+	KindNginx Kind = "nginx-config"
 	// KindScript is a shell script.
 	KindScript Kind = "script"
 	// KindKey is generated key material (a certificate or its key). It is

@@ -36,21 +36,3 @@ func BenchmarkDecodeGenerated(b *testing.B) {
 		})
 	}
 }
-
-// BenchmarkWireGenerated computes every target's wiring of a generated app.
-func BenchmarkWireGenerated(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
-		b.Run(strconv.Itoa(n), func(b *testing.B) {
-			m, err := topology.Decode("bench.yaml", benchapp.Spec(n))
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				for _, t := range topology.Targets() {
-					topology.Wire(m, t)
-				}
-			}
-		})
-	}
-}

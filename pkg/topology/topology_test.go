@@ -2,6 +2,7 @@ package topology
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -26,53 +27,55 @@ func TestDefaultIsTheSeedApp(t *testing.T) {
 	}
 }
 
-// TestWireOtherApp: URLs come from roles and links, whatever the names.
-func TestWireOtherApp(t *testing.T) {
-	m, err := Load("../../testdata/apps/shop.yaml", Overrides{})
+// TestStartOrder: a service starts after what its own process links to; a
+// loop of links is broken at the link that closes it, and only there.
+func TestStartOrder(t *testing.T) {
+	m, err := Decode("app.yaml", []byte(`apiVersion: synctl.dev/v1alpha1
+kind: App
+metadata: {name: loop}
+spec:
+  services:
+    - {name: web, role: frontend, image: x/web:1, port: 80, links: [{env: API, service: api, resolvedBy: browser}]}
+    - {name: api, role: api, image: x/api:1, port: 80, links: [{env: A, service: a}]}
+    - {name: a, role: internal, image: x/a:1, port: 80, links: [{env: B, service: b}]}
+    - {name: b, role: internal, image: x/b:1, port: 80, links: [{env: A, service: a}, {env: C, service: c}]}
+    - {name: c, role: internal, image: x/c:1, port: 80}
+`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		target       Target
-		service, env string
-		want         string
-	}{
-		{Docker, "storefront", "CART_URL", "http://localhost:9002"},
-		{Docker, "catalog", "SEARCH_BASE_URL", "http://host.docker.internal:9003"},
-		{DockerNetwork, "cart", "PRICING_BASE_URL", "http://pricing:7000"},
-		{Nginx, "storefront", "CATALOG_URL", "/catalog-api/"},
-		{Nginx, "storefront", "CART_URL", "/cart/"},
-		{Minikube, "storefront", "CATALOG_URL", "http://shopcatalog.internal"},
-		{Minikube, "catalog", "SEARCH_BASE_URL", "http://search-service"},
-		{GKE, "storefront", "CART_URL", "/v1/cart"},
+	order, broken := m.StartOrder()
+	if got := strings.Join(order, " "); got != "web c b a api" {
+		t.Errorf("order %s, want web c b a api", got)
 	}
-	for _, c := range cases {
-		if got := Wire(m, c.target).Link(c.service, c.env); got != c.want {
-			t.Errorf("%s %s.%s = %q, want %q", c.target, c.service, c.env, got, c.want)
-		}
+	if len(broken) != 1 || broken[0] != (Edge{From: "b", To: "a"}) {
+		t.Errorf("broken %v, want [{b a}]", broken)
 	}
-	if got := Wire(m, Nginx).CHATURL; got != "https://shop.localhost:8443" {
-		t.Errorf("nginx CHAT_URL %s", got)
-	}
-	if got := Wire(m, GKE).CHATURL; got != "http://203.0.113.10/" {
-		t.Errorf("gke CHAT_URL %s", got)
+	deps := m.DependsOn()
+	if got := fmt.Sprint(deps); got != "map[a:[b] api:[a] b:[c]]" {
+		t.Errorf("depends on %s", got)
 	}
 }
 
-func TestOverrides(t *testing.T) {
-	m, err := DecodeWith("x", DefaultSpec(), Overrides{
-		Images:    map[string]string{"api": "registry.example/api:1.2"},
-		Hosts:     map[string]string{"web": "chat.test"},
-		Namespace: "chat",
-		Address:   "203.0.113.7",
-	})
-	if err != nil {
-		t.Fatal(err)
+// TestDefaults: setDefaults fills what the user left out, and only that;
+// validation is a separate step.
+func TestDefaults(t *testing.T) {
+	two := int64(2)
+	a := &App{Spec: AppSpec{Services: []ServiceSpec{
+		{Name: "web", Links: []LinkSpec{{Env: "X", Service: "api"}}, Autoscaling: &AutoscalingSpec{MaxReplicas: 3}, Checks: []CheckSpec{{Path: "/p", Body: "{}"}}},
+		{Name: "api", HostPort: 9000, HealthPath: "/h", Replicas: 2, Storage: &StorageSpec{MountPath: "/d", Persistent: true}, Security: &SecuritySpec{RunAsUser: &two}},
+	}}}
+	setDefaults(a)
+	web, api := a.Spec.Services[0], a.Spec.Services[1]
+	if a.Spec.EntryURLName != "APP_URL" || web.HostPort != 8080 || web.HealthPath != "/" || web.Replicas != 1 ||
+		web.Links[0].ResolvedBy != ResolvedByService || web.Autoscaling.MinReplicas != 1 || web.Autoscaling.TargetCPUPercent != 50 ||
+		*web.Security.RunAsUser != DefaultUser || *web.Security.RunAsGroup != DefaultUser ||
+		web.Checks[0].Method != "GET" || web.Checks[0].Status != 200 || web.Checks[0].ContentType != "application/json" {
+		t.Errorf("web defaults: %+v", web)
 	}
-	api, _ := m.Service("api")
-	if api.Image != "registry.example/api:1.2" || m.Targets.Minikube.Hosts["web"] != "chat.test" ||
-		m.Targets.GKE.Namespace != "chat" || m.Targets.Minikube.Namespace != "chat" || Wire(m, GKE).CHATURL != "http://203.0.113.7/" {
-		t.Errorf("overrides not applied: %+v", m.Targets)
+	if api.HostPort != 9000 || api.HealthPath != "/h" || api.Replicas != 2 || api.Storage.Size != "1Gi" ||
+		*api.Security.RunAsUser != 2 || *api.Security.RunAsGroup != 2 {
+		t.Errorf("api: the user's values must stay, and runAsGroup follows runAsUser: %+v", api)
 	}
 }
 
@@ -83,19 +86,22 @@ func TestSpecErrorListsEveryProblem(t *testing.T) {
 	if !errors.As(err, &se) {
 		t.Fatalf("error %v is not a *SpecError", err)
 	}
-	want := `app.yaml:36:13: spec.services[1].port: 70000 is out of range 1-65535
-app.yaml:37:16: spec.services[1].portEnv: "API-PORT" is not a valid environment variable name: use letters, digits and '_', not starting with a digit`
+	want := `app.yaml:41:13: spec.services[1].port: 70000 is out of range 1-65535
+app.yaml:42:16: spec.services[1].portEnv: "API-PORT" is not a valid environment variable name: use letters, digits and '_', not starting with a digit`
 	if err.Error() != want {
 		t.Errorf("got:\n%s\nwant:\n%s", err, want)
 	}
 }
 
-// FuzzDecode: no input makes Decode panic, and every spec it accepts can be
-// wired for every target with a URL for every link.
+// FuzzDecode: no input makes Decode panic, and every problem it reports
+// is a SpecError with problems; every model it accepts has one frontend and
+// links that resolve.
 func FuzzDecode(f *testing.F) {
 	f.Add(DefaultSpec())
-	if b, err := os.ReadFile("../../testdata/apps/shop.yaml"); err == nil {
-		f.Add(b)
+	for _, app := range []string{"shop", "transit"} {
+		if b, err := os.ReadFile("../../testdata/apps/" + app + ".yaml"); err == nil {
+			f.Add(b)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Decode("fuzz.yaml", data)
@@ -106,13 +112,19 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		for _, tg := range Targets() {
-			w := Wire(m, tg)
-			for _, u := range w.URLs {
-				if u.URL == "" {
-					t.Fatalf("%s: %s has no URL", tg, u.Name)
+		if m.Frontend() == nil {
+			t.Fatal("a valid model has no frontend")
+		}
+		for _, s := range m.Services {
+			for _, l := range s.Links {
+				if _, ok := m.Service(l.To); !ok {
+					t.Fatalf("%s links to unknown %s", s.Name, l.To)
 				}
 			}
+		}
+		order, _ := m.StartOrder()
+		if len(order) != len(m.Services) {
+			t.Fatalf("start order %v misses services", order)
 		}
 	})
 }

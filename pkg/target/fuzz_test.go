@@ -1,10 +1,13 @@
-package render_test
+package target_test
 
 import (
+	"context"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/pkg/validate"
 )
@@ -15,25 +18,27 @@ import (
 // runs it on the real bundles).
 func FuzzRender(f *testing.F) {
 	f.Add(topology.DefaultSpec())
-	for _, p := range []string{"../../testdata/apps/shop.yaml"} {
-		if b, err := os.ReadFile(p); err == nil {
+	for _, app := range []string{"shop", "transit"} {
+		if b, err := os.ReadFile("../../testdata/apps/" + app + ".yaml"); err == nil {
 			f.Add(b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := topology.Decode("fuzz.yaml", data)
+		p, err := target.Load("fuzz.yaml", data, target.Overrides{})
 		if err != nil {
 			return
 		}
 		dir := t.TempDir()
-		for _, tg := range topology.Targets() {
-			files, err := render.Render(m, tg)
+		var placements []render.Placement
+		for _, tg := range target.All() {
+			b, err := p.Render(tg, target.Invocation{})
 			if err != nil {
-				t.Fatalf("%s: a spec that loads must render: %v", tg, err)
+				t.Fatalf("%s: a spec that loads must render: %v", tg.Name(), err)
 			}
-			if err := render.WriteBundle(dir+"/"+string(tg), files, render.WriteOptions{}); err != nil {
-				t.Fatal(err)
-			}
+			placements = append(placements, render.Placement{Dir: tg.Name(), Bundle: b})
+		}
+		if _, err := render.Write(context.Background(), filepath.Join(dir, "out"), placements, render.WriteOptions{}); err != nil {
+			t.Fatal(err)
 		}
 		rep, err := validate.Paths([]string{dir}, validate.Options{SkipNginx: true})
 		if err != nil {
