@@ -31,7 +31,9 @@ whether synctl wrote them or you did. Files are recognised by content:
                against GKE's documented limits
 
 and the cross-references between them: selectors, ports, routes, ConfigMaps,
-PVCs, autoscaler targets, CRAWLER_BASE_URL, API_URL and health-check paths.
+PVCs, autoscaler targets, URLs in the environment (services reach what they
+name; browser-resolved ones are reachable from the user's machine) and
+health-check paths.
 Kubernetes objects are cross-checked with the others in the same directory.
 
 Each problem is printed as 'file: resource: field: message'. Checks that

@@ -24,7 +24,7 @@
 //	  "equal":   bool,      // true when nothing differs (exit status 0)
 //	  "summary": [string],  // sentences, most meaningful first
 //	  "wiring": [{          // every URL of either side, in wiring order
-//	    "name":    string,  // CHAT_URL, API_URL, CRAWLER_BASE_URL, ...
+//	    "name":    string,  // the wiring's URL names: the entry URL's, then each link's env var
 //	    "from":    string|null,  // null when unknown (CHAT_URL of a directory)
 //	    "to":      string|null,
 //	    "changed": bool     // both known and different
@@ -40,7 +40,7 @@
 //	    "fromPath":  string,  // file in the old side (omitted when added)
 //	    "toPath":    string,  // file in the new side (omitted when removed)
 //	    "fields": [{          // changed structured resources only
-//	      "path":   string,   // e.g. spec.template.spec.containers[name=api].env[name=API_URL].value
+//	      "path":   string,   // e.g. spec.template.spec.containers[name=web].env[name=APP_API].value
 //	      "change": "added"|"removed"|"changed",
 //	      "from":   any,      // absent when added
 //	      "to":     any       // absent when removed

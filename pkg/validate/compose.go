@@ -293,10 +293,11 @@ func hasHostGateway(s types.ServiceConfig) bool {
 	return false
 }
 
-// checkBrowserURL checks API_URL, which the user's browser resolves.
+// checkBrowserURL checks an env var whose URL the user's browser resolves.
 func (c *composeCheck) checkBrowserURL(s types.ServiceConfig, field, v string) {
+	name := strings.TrimPrefix(field, "environment.")
 	if v == "" {
-		c.add(s.Name, field, "empty: the page loads but the browser cannot reach the api; set it to http://localhost:<api published port> or a same-origin path such as /api/")
+		c.add(s.Name, field, "empty: the page loads but the browser cannot reach what %s names; set it to http://localhost:<published port> or a same-origin path such as /api/", name)
 		return
 	}
 	u, err := url.Parse(v)
@@ -313,17 +314,18 @@ func (c *composeCheck) checkBrowserURL(s types.ServiceConfig, field, v string) {
 		owner, ok := c.published()[pn]
 		switch {
 		case !ok:
-			c.add(s.Name, field, "the browser reaches %s:%d, but no service publishes port %d (published: %s); publish the api's port or fix the URL", host, pn, pn, portList(mapKeysInt(c.published())))
+			c.add(s.Name, field, "the browser reaches %s:%d, but no service publishes port %d (published: %s); publish the port of the service it should reach, or fix the URL", host, pn, pn, portList(mapKeysInt(c.published())))
 		case owner == s.Name:
-			c.add(s.Name, field, "port %d is published by %s itself, so the browser would call the page's own server; point it at the api's published port", pn, s.Name)
+			c.add(s.Name, field, "port %d is published by %s itself, so the browser would call the page's own server; point it at the published port of the service it should reach", pn, s.Name)
 		}
 		return
 	}
 	if !strings.HasPrefix(u.Path, "/") {
-		c.add(s.Name, field, "a relative API_URL must start with / (the browser resolves it against the page's URL)")
+		c.add(s.Name, field, "a relative %s must start with / (the browser resolves it against the page's URL)", name)
 		return
 	}
-	call := strings.TrimSuffix(u.Path, "/") + "/messages"
+	// Any call under the prefix: the browser appends the service's own paths.
+	call := strings.TrimSuffix(u.Path, "/") + "/"
 	var proxies []string
 	for _, name := range c.p.ServiceNames() {
 		ps := c.p.Services[name]
@@ -338,22 +340,22 @@ func (c *composeCheck) checkBrowserURL(s types.ServiceConfig, field, v string) {
 		}
 		loc := cfg.bestLocation(call)
 		if loc == nil {
-			c.add(s.Name, field, "relative, so the browser calls %s on the page's origin, but nginx (%s) has no location for it; add location %s/ with proxy_pass to the api", call, c.rel(conf), strings.TrimSuffix(u.Path, "/"))
+			c.add(s.Name, field, "relative, so the browser calls %s… on the page's origin, but nginx (%s) has no location for it; add location %s/ with proxy_pass to the service it should reach", call, c.rel(conf), strings.TrimSuffix(u.Path, "/"))
 			return
 		}
 		target, err := url.Parse(loc.proxyPass)
 		if loc.proxyPass == "" || err != nil {
-			c.add(s.Name, field, "relative, so the browser calls %s, but nginx location %s in %s does not proxy_pass it anywhere", call, loc.prefix, c.rel(conf))
+			c.add(s.Name, field, "relative, so the browser calls %s…, but nginx location %s in %s does not proxy_pass it anywhere", call, loc.prefix, c.rel(conf))
 			return
 		}
 		if t, found, _ := c.lookupService(ps, target.Hostname()); found && t.Name == s.Name {
-			c.add(s.Name, field, "relative, so the browser calls %s, which nginx location %s sends back to %s itself; add a location %s/ that proxies to the api", call, loc.prefix, s.Name, strings.TrimSuffix(u.Path, "/"))
+			c.add(s.Name, field, "relative, so the browser calls %s…, which nginx location %s sends back to %s itself; add a location %s/ that proxies to the service it should reach", call, loc.prefix, s.Name, strings.TrimSuffix(u.Path, "/"))
 			return
 		}
 		if loc.prefix != "/" && target.Path == "" {
-			c.add(s.Name, field, "relative, so the browser calls %s, which nginx location %s in %s forwards with the prefix still on (proxy_pass %s has no URI); the api serves /messages at its root: write proxy_pass %s/", call, loc.prefix, c.rel(conf), loc.proxyPass, strings.TrimSuffix(loc.proxyPass, "/"))
+			c.add(s.Name, field, "relative, so the browser calls %s…, which nginx location %s in %s forwards with the prefix still on (proxy_pass %s has no URI), while the service behind it serves its routes at its root: write proxy_pass %s/", call, loc.prefix, c.rel(conf), loc.proxyPass, strings.TrimSuffix(loc.proxyPass, "/"))
 		}
 		return
 	}
-	c.add(s.Name, field, "relative, so the browser calls %s on the page's own origin, but no service in this file is a reverse proxy (an nginx mounting /etc/nginx/nginx.conf) to route it to the api; use the api's published URL or add one", call)
+	c.add(s.Name, field, "relative, so the browser calls %s… on the page's own origin, but no service in this file is a reverse proxy (an nginx mounting /etc/nginx/nginx.conf) to route it; use the published URL of the service it should reach, or add one", call)
 }

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"github.com/synctl/synctl/pkg/render"
 	"net/url"
 	"slices"
 	"strconv"
@@ -21,17 +22,14 @@ import (
 )
 
 // BrowserEnvKey is the label (compose) or pod template annotation
-// (Kubernetes) that lists, comma separated, further environment variables
-// whose URLs the browser resolves rather than the container. synctl writes it
-// for every link resolved by the browser; hand-written files may set it too.
-const BrowserEnvKey = "synctl.dev/browser-env"
+// (Kubernetes) that lists the env vars whose URLs the user's browser
+// resolves rather than the container: synctl writes it for every link the
+// spec resolves in the browser, and hand-written files may carry it too.
+const BrowserEnvKey = render.BrowserEnvKey
 
-// browserVars is browserURLVars plus the variables a BrowserEnvKey value names.
+// browserVars are the variables a BrowserEnvKey value names.
 func browserVars(marked string) map[string]bool {
 	out := map[string]bool{}
-	for k := range browserURLVars {
-		out[k] = true
-	}
 	for _, v := range strings.Split(marked, ",") {
 		if v = strings.TrimSpace(v); v != "" {
 			out[v] = true
@@ -39,11 +37,6 @@ func browserVars(marked string) map[string]bool {
 	}
 	return out
 }
-
-// browserURLVars are the environment variables read by the user's browser,
-// not by the container (SynergyChat's API_URL): they must be reachable from
-// the user's machine rather than inside the deployment.
-var browserURLVars = map[string]bool{"API_URL": true}
 
 // cluster is the set of objects of one directory.
 type cluster struct {
@@ -342,7 +335,7 @@ func (c *cluster) checkEnvURLs(o *object, ctr *corev1.Container, path string, po
 			c.add(o, src.field, "%s=%s: %s", name, src.value, msg)
 		}
 		if browser[name] {
-			c.checkBrowserURL(o, src.value, report)
+			c.checkBrowserURL(o, name, src.value, report)
 			continue
 		}
 		u, err := url.Parse(src.value)

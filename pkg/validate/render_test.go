@@ -7,28 +7,39 @@ import (
 	"testing"
 
 	"github.com/synctl/synctl/internal/bundletest"
-	"github.com/synctl/synctl/pkg/topology"
+	"github.com/synctl/synctl/pkg/target"
 )
 
-// Every bundle synctl renders is accepted by its real consumers.
+// Every bundle synctl renders, of every app, is accepted by its real
+// consumers.
 func TestRenderedBundlesValidate(t *testing.T) {
-	for _, target := range topology.Targets() {
-		t.Run(string(target), func(t *testing.T) {
-			dir := bundletest.Write(t, target)
-			r, err := Paths([]string{dir}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range r.Problems {
-				t.Errorf("%s", p)
-			}
-			if len(r.Files) == 0 {
-				t.Error("no file was recognised")
-			}
-			for _, s := range r.Skipped {
-				t.Logf("%s", s)
-			}
-		})
+	plans := map[string]*target.Plan{"builtin": bundletest.Plan(t)}
+	for _, app := range []string{"shop", "transit"} {
+		plans[app] = bundletest.Load(t, "../../testdata/apps/"+app+".yaml", target.Overrides{})
+	}
+	for app, p := range plans {
+		for _, tg := range target.All() {
+			t.Run(app+"/"+tg.Name(), func(t *testing.T) {
+				validateClean(t, bundletest.Write(t, bundletest.Render(t, p, tg.Name(), "", target.Overrides{})))
+			})
+		}
+	}
+}
+
+func validateClean(t *testing.T, dir string) {
+	t.Helper()
+	r, err := Paths([]string{dir}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range r.Problems {
+		t.Errorf("%s", p)
+	}
+	if len(r.Files) == 0 {
+		t.Error("no file was recognised")
+	}
+	for _, s := range r.Skipped {
+		t.Logf("%s", s)
 	}
 }
 
@@ -60,7 +71,7 @@ func TestNginx(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dir := bundletest.Write(t, topology.Nginx)
+			dir := bundletest.Write(t, bundletest.Default(t, "nginx"))
 			conf := filepath.Join(dir, "nginx.conf")
 			b, err := os.ReadFile(conf)
 			if err != nil {
@@ -90,7 +101,7 @@ func TestNginx(t *testing.T) {
 }
 
 func TestNginxSkipped(t *testing.T) {
-	dir := bundletest.Write(t, topology.Nginx)
+	dir := bundletest.Write(t, bundletest.Default(t, "nginx"))
 	r, err := Paths([]string{dir}, Options{SkipNginx: true})
 	if err != nil {
 		t.Fatal(err)

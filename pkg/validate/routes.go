@@ -95,7 +95,7 @@ func (r *routedRule) matchLen(path string) int {
 	return -1
 }
 
-func (c *cluster) checkBrowserURL(o *object, value string, report func(string, ...any)) {
+func (c *cluster) checkBrowserURL(o *object, name, value string, report func(string, ...any)) {
 	if value == "" {
 		report("empty: the page loads but the browser cannot reach the api; set it to the api's public URL or a same-origin path such as /api")
 		return
@@ -128,10 +128,11 @@ func (c *cluster) checkBrowserURL(o *object, value string, report func(string, .
 		return
 	}
 	if !strings.HasPrefix(u.Path, "/") {
-		report("a relative API_URL must start with / (the browser resolves it against the page's URL)")
+		report("a relative %s must start with / (the browser resolves it against the page's URL)", name)
 		return
 	}
-	call := strings.TrimSuffix(u.Path, "/") + "/messages"
+	// Any call under the prefix: the browser appends the service's own paths.
+	call := strings.TrimSuffix(u.Path, "/") + "/"
 	var best *routedRule
 	bestLen := -1
 	for i := range rules {
@@ -140,19 +141,19 @@ func (c *cluster) checkBrowserURL(o *object, value string, report func(string, .
 		}
 	}
 	if best == nil {
-		report("relative, so the browser calls %s on the page's own origin, but no HTTPRoute routes it; add an HTTPRoute rule with PathPrefix %s to the api Service", call, strings.TrimSuffix(u.Path, "/"))
+		report("relative, so the browser calls %s… on the page's own origin, but no HTTPRoute routes it; add an HTTPRoute rule with PathPrefix %s to the Service it should reach", call, strings.TrimSuffix(u.Path, "/"))
 		return
 	}
 	meta, _, _ := o.podTemplate()
 	for _, s := range best.backends {
 		sel := s.obj.(*corev1.Service).Spec.Selector
 		if meta != nil && len(sel) > 0 && labels.SelectorFromSet(sel).Matches(labels.Set(meta.Labels)) {
-			report("relative, so the browser calls %s on the page's own origin, which HTTPRoute %s (PathPrefix %s) sends back to %s, this page's own Service; add a rule with PathPrefix %s to the api Service", call, best.route.Name, best.path, s.Name, strings.TrimSuffix(u.Path, "/"))
+			report("relative, so the browser calls %s… on the page's own origin, which HTTPRoute %s (PathPrefix %s) sends back to %s, this page's own Service; add a rule with PathPrefix %s to the Service it should reach", call, best.route.Name, best.path, s.Name, strings.TrimSuffix(u.Path, "/"))
 			return
 		}
 	}
 	if strings.TrimSuffix(best.path, "/") != "" && !best.rewrite {
-		report("relative, so the browser calls %s, which %s forwards with the %s prefix still on; the api serves /messages at its root: add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /", call, best.route.resource(), best.path)
+		report("relative, so the browser calls %s…, which %s forwards with the %s prefix still on, while the Service behind it serves its routes at its root: add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /", call, best.route.resource(), best.path)
 	}
 }
 

@@ -4,7 +4,7 @@
 // `nginx -t`, Kubernetes documents decode strictly into their typed structs,
 // Gateway API objects pass their CRD schema and CEL rules, and the
 // cross-references people get wrong by hand (selectors, ports, routes,
-// ConfigMaps, the three SynergyChat URLs, health-check paths) resolve.
+// ConfigMaps, the URLs in the environment, health-check paths) resolve.
 //
 // It works on any files, not only synctl's own: files are recognised by
 // content, and Kubernetes objects are cross-checked with the other objects in
@@ -32,7 +32,7 @@ import (
 type Problem struct {
 	// File is the path of the file at fault, as reached from the given paths.
 	File string
-	// Resource names the object inside the file: "Deployment synergychat/synergychat-api",
+	// Resource names the object inside the file: "Deployment chat/chat-api",
 	// "service api", "nginx".
 	Resource string
 	// Field is the path of the offending field inside the resource ("-" when
