@@ -7,9 +7,6 @@
 package main
 
 import (
-	"flag"
-	"fmt"
-	"io"
 	"os"
 
 	"github.com/synctl/synctl/internal/startgc"
@@ -18,26 +15,5 @@ import (
 
 func main() {
 	startgc.DeferFirst()
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-func run(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("synctl-validate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	skipNginx := fs.Bool("skip-nginx", false, "do not run nginx -t (it is listed as skipped)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: synctl-validate [--skip-nginx] [--] PATH...  (run by `synctl validate`; see its --help)")
-	}
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return 2
-	}
-	code, err := validatecli.Run(fs.Args(), *skipNginx, stdout, stderr)
-	if err != nil {
-		fmt.Fprintf(stderr, "synctl: %v\n", err)
-	}
-	return code
+	os.Exit(validatecli.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
 	"github.com/synctl/synctl/internal/golden"
+	"github.com/synctl/synctl/internal/textdiff"
+	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -19,10 +23,19 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// TestSeedWiringTable: the default wiring is the seed note's table. The
-// note writes nginx's CHAT_URL as http(s)://localhost: port 80 redirects to
-// https://localhost, the URL that serves the page.
+// TestSeedWiringTable: the default wiring is the seed note's table (and
+// `wiring` without --target shows every target). The note writes nginx's
+// CHAT_URL as http(s)://localhost: port 80 redirects to https://localhost,
+// the URL that serves the page.
 func TestSeedWiringTable(t *testing.T) {
+	code, out, errs := runCLI(t, "wiring", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var got map[string]map[string]string
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
 	want := map[string][3]string{
 		"docker":         {"http://localhost:8080", "http://localhost:8081", "http://host.docker.internal:8082"},
 		"docker-network": {"http://localhost:8080", "http://localhost:8081", "http://crawler:8080"},
@@ -30,18 +43,13 @@ func TestSeedWiringTable(t *testing.T) {
 		"minikube":       {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
 		"gke":            {"http://<CLUSTER_PUBLIC_IP>/", "/api", "http://crawler-service"},
 	}
+	if len(got) != len(want) {
+		t.Errorf("wiring without --target shows %d targets, want %d", len(got), len(want))
+	}
 	for target, urls := range want {
-		code, out, errs := runCLI(t, "wiring", "--target", target, "--format", "json")
-		if code != 0 {
-			t.Fatalf("%s: exit %d: %s", target, code, errs)
-		}
-		var got map[string]string
-		if err := json.Unmarshal([]byte(out), &got); err != nil {
-			t.Fatal(err)
-		}
 		w := map[string]string{"CHAT_URL": urls[0], "API_URL": urls[1], "CRAWLER_BASE_URL": urls[2]}
-		if len(got) != 3 || got["CHAT_URL"] != w["CHAT_URL"] || got["API_URL"] != w["API_URL"] || got["CRAWLER_BASE_URL"] != w["CRAWLER_BASE_URL"] {
-			t.Errorf("%s: wiring %v, want %v", target, got, w)
+		if g := got[target]; len(g) != 3 || g["CHAT_URL"] != w["CHAT_URL"] || g["API_URL"] != w["API_URL"] || g["CRAWLER_BASE_URL"] != w["CRAWLER_BASE_URL"] {
+			t.Errorf("%s: wiring %v, want %v", target, g, w)
 		}
 	}
 }
@@ -52,6 +60,8 @@ func TestWiringGolden(t *testing.T) {
 		{"all.json", "wiring --target all --format json"},
 		{"nginx.txt", "wiring --target nginx"},
 		{"shop-all.txt", "wiring -f ../../testdata/apps/shop.yaml --target all"},
+		{"transit-all.txt", "wiring -f ../../testdata/apps/transit.yaml"},
+		{"transit-gke.txt", "wiring -f ../../testdata/apps/transit.yaml --target gke"},
 	} {
 		code, out, errs := runCLI(t, strings.Fields(c.args)...)
 		if code != 0 {
@@ -71,31 +81,53 @@ func TestInitRoundTrip(t *testing.T) {
 	if code, _, errs := runCLI(t, "init", "-o", spec); code != 2 || !strings.Contains(errs, "already exists; pass --force") {
 		t.Errorf("init over an existing file: exit %d, %q", code, errs)
 	}
-	for _, target := range topology.Targets() {
-		if target == topology.Nginx {
-			continue // needs --out; covered below with the key material set aside
-		}
-		_, def, _ := runCLI(t, "render", "--target", string(target))
-		_, fromSpec, errs := runCLI(t, "render", "-f", spec, "--target", string(target))
-		if def == "" || def != fromSpec {
-			t.Errorf("%s: render -f (init output) differs from the default render: %s", target, errs)
-		}
-	}
+	// The same bundles, but for the command each records (-f app.yaml).
 	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-	runCLI(t, "render", "--target", "nginx", "--out", a)
-	runCLI(t, "render", "-f", spec, "--target", "nginx", "--out", b)
-	for _, f := range []string{"compose.yaml", "nginx.conf", "README.md"} {
-		x, _ := os.ReadFile(filepath.Join(a, f))
-		y, _ := os.ReadFile(filepath.Join(b, f))
-		if len(x) == 0 || !bytes.Equal(x, y) {
-			t.Errorf("nginx %s differs", f)
+	runCLI(t, "render", "--target", "all", "--out", a)
+	runCLI(t, "render", "-f", spec, "--target", "all", "--out", b)
+	n := 0
+	filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, "certs") {
+			return err
 		}
+		rel, _ := filepath.Rel(a, p)
+		x, _ := os.ReadFile(p)
+		y, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil {
+			t.Errorf("%s: %v", rel, err)
+			return nil
+		}
+		x = bytes.ReplaceAll(x, []byte("synctl render --target"), []byte("synctl render -f ../../app.yaml --target"))
+		x = bytes.ReplaceAll(x, []byte("synctl verify --target"), []byte("synctl verify -f ../../app.yaml --target"))
+		if !bytes.Equal(x, y) {
+			t.Errorf("%s: render -f (init output) differs from the default render:\n%s", rel, textdiff.Unified("default", "init", string(x), string(y), 1))
+		}
+		n++
+		return nil
+	})
+	if n < 40 {
+		t.Errorf("compared %d files", n)
+	}
+}
+
+// TestSpecFromStdin: -f - reads the spec from standard input, and the
+// bundle records that it did.
+func TestSpecFromStdin(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := run([]string{"render", "-f", "-", "--target", "docker"}, streams{In: bytes.NewReader(topology.DefaultSpec()), Out: &out, Err: &errb})
+	if code != 0 || !strings.HasPrefix(out.String(), "# Code generated by synctl (synctl render -f - --target docker). DO NOT EDIT.\n") {
+		t.Errorf("exit %d: %s\n%.200s", code, errb.String(), out.String())
+	}
+	errb.Reset()
+	code = run([]string{"render", "-f", "-", "--target", "docker"}, streams{In: strings.NewReader("kind: [App"), Out: &out, Err: &errb})
+	if code != 2 || errb.String() != "synctl: <stdin>: not valid YAML: line 1: did not find expected ',' or ']'\n" {
+		t.Errorf("bad stdin: exit %d, %q", code, errb.String())
 	}
 }
 
 func TestRenderStdout(t *testing.T) {
 	code, out, _ := runCLI(t, "render", "--target", "gke")
-	if code != 0 || !strings.HasPrefix(out, "# Code generated by synctl") || strings.Count(out, "\n---\n") != 17 {
+	if code != 0 || !strings.HasPrefix(out, "# Code generated by synctl (synctl render --target gke). DO NOT EDIT.\n") || strings.Count(out, "\n---\n") != 22 {
 		t.Errorf("gke stream: exit %d, %d separators", code, strings.Count(out, "\n---\n"))
 	}
 	code, out, _ = runCLI(t, "render", "--target", "docker-network")
@@ -103,11 +135,11 @@ func TestRenderStdout(t *testing.T) {
 		t.Errorf("docker-network compose on stdout: exit %d", code)
 	}
 	code, _, errs := runCLI(t, "render", "--target", "nginx")
-	if code != 2 || errs != "synctl: target nginx writes nginx.conf and a certificate beside compose.yaml: pass --out DIR\n" {
+	if code != 2 || errs != "synctl: target nginx writes files that only work side by side (compose.yaml, nginx.conf, certs/tls.crt, certs/tls.key): pass --out DIR\n" {
 		t.Errorf("nginx without --out: exit %d, %q", code, errs)
 	}
 	code, _, errs = runCLI(t, "render", "--target", "all")
-	if code != 2 || errs != "synctl: --target all writes one directory per target: pass --out DIR\n" {
+	if code != 2 || errs != "synctl: several targets write one directory each: pass --out DIR\n" {
 		t.Errorf("all without --out: exit %d, %q", code, errs)
 	}
 }
@@ -190,11 +222,37 @@ func TestUnwritableOut(t *testing.T) {
 
 func TestTargetsAndVersion(t *testing.T) {
 	code, out, _ := runCLI(t, "targets")
-	if code != 0 || strings.Count(out, "\n") != 5 || !strings.HasPrefix(out, "docker ") {
+	if code != 0 || strings.Count(out, "\n") != len(target.All()) || !strings.HasPrefix(out, "docker ") {
 		t.Errorf("targets: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "targets", "--format", "json")
+	var list []struct {
+		Name  string   `json:"name"`
+		Flags []string `json:"flags"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || len(list) != len(target.All()) || list[4].Name != "gke" || strings.Join(list[4].Flags, " ") != "--namespace --address" {
+		t.Errorf("targets --format json: exit %d, %v\n%s", code, err, out)
 	}
 	code, out, _ = runCLI(t, "--version")
 	if code != 0 || !strings.HasPrefix(out, "synctl version ") {
 		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
+
+// TestVersionOf: without -ldflags, the version is what the toolchain
+// recorded: the module version (go install ...@v1.2.3) or the commit.
+func TestVersionOf(t *testing.T) {
+	for _, c := range []struct {
+		bi   debug.BuildInfo
+		want string
+	}{
+		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, "devel-0123456789ab-dirty"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "false"}}}, "devel-0123456789ab"},
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel (no version or VCS information in this build)"},
+	} {
+		if got := versionOf(&c.bi); got != c.want {
+			t.Errorf("versionOf(%+v) = %q, want %q", c.bi, got, c.want)
+		}
 	}
 }

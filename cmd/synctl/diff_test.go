@@ -33,7 +33,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"missing flag", []string{"--from", "gke"}, 2, "",
 			"synctl: --from and --to are both required: each is a target (docker, docker-network, nginx, minikube, gke) or a directory\n"},
 		{"bad format", []string{"--from", "gke", "--to", "gke", "--format", "yaml"}, 2, "",
-			"synctl: unknown --format \"yaml\": choose text or json\n"},
+			"synctl: --format \"yaml\" is not supported: choose text or json\n"},
 		{"bad color", []string{"--from", "gke", "--to", "gke", "--color", "sometimes"}, 2, "",
 			"synctl: unknown --color \"sometimes\": choose auto, always or never\n"},
 	}

@@ -26,6 +26,11 @@ func buildVersion() string {
 	if !ok {
 		return "unknown"
 	}
+	return versionOf(bi)
+}
+
+// versionOf is the version a build info records.
+func versionOf(bi *debug.BuildInfo) string {
 	if v := bi.Main.Version; v != "" && v != "(devel)" {
 		return v
 	}
@@ -82,6 +87,12 @@ func withCode(code int, err error) error {
 	return &exitError{code: code, err: err}
 }
 
+// completeError is a flag value's error that already names the flag, what
+// is allowed and what to do.
+type completeError struct{ msg string }
+
+func (e *completeError) Error() string { return e.msg }
+
 // silentExit ends the command with code and no message (the command has
 // already printed what it found, as diff(1) does).
 func silentExit(code int) error { return &exitError{code: code} }
@@ -113,6 +124,11 @@ Without -f, synctl works on its built-in example app (synctl init prints it).`,
 	root.SetOut(s.Out)
 	root.SetErr(s.Err)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// A flag value synctl parses itself says what is allowed already.
+		var complete *completeError
+		if errors.As(err, &complete) {
+			return complete
+		}
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
 	root.AddCommand(

@@ -133,7 +133,7 @@ func (v *targetsValue) Type() string { return "TARGET" }
 
 func (v *targetsValue) Set(s string) error {
 	if v.set {
-		return fmt.Errorf("given twice; name several targets in one flag: --target docker,nginx%s", allHint(v.allowAll))
+		return &completeError{fmt.Sprintf("--target is given twice (%s, then %s); name several targets in one flag, e.g. --target %s,%s", v, s, v, s)}
 	}
 	v.set = true
 	if s == "all" && v.allowAll {
@@ -143,11 +143,11 @@ func (v *targetsValue) Set(s string) error {
 	for _, name := range strings.Split(s, ",") {
 		t, err := target.Lookup(name)
 		if err != nil {
-			return fmt.Errorf("%v%s", err, allHint(v.allowAll))
+			return &completeError{fmt.Sprintf("%v%s", err, allHint(v.allowAll))}
 		}
 		for _, have := range v.list {
 			if have == t {
-				return fmt.Errorf("%s is listed twice", name)
+				return &completeError{fmt.Sprintf("--target %s names %s twice", s, name)}
 			}
 		}
 		v.list = append(v.list, t)

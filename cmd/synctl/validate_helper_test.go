@@ -4,34 +4,34 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/synctl/synctl/internal/validatecli"
 )
 
-// TestMain builds the synctl-validate helper that `synctl validate` runs, so
-// that the validate tests go through the real helper.
-func TestMain(m *testing.M) {
-	os.Exit(runWithHelper(m))
-}
+// execAs makes the test binary act as one of synctl's programs when it runs
+// itself: "synctl-validate" (the helper `synctl validate` runs) or "synctl"
+// (for tests that signal a whole process). So the suite needs no separate
+// build of either binary.
+const execAs = "SYNCTL_TEST_EXEC_AS"
 
-func runWithHelper(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "synctl-validate-")
+func TestMain(m *testing.M) {
+	switch os.Getenv(execAs) {
+	case validateHelper:
+		os.Exit(validatecli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	case "synctl":
+		os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	}
+	self, err := os.Executable()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return 1
+		os.Exit(1)
 	}
-	defer os.RemoveAll(dir)
-	helper := filepath.Join(dir, validateHelper)
-	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", helper, "github.com/synctl/synctl/cmd/synctl-validate")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building %s: %v\n%s", validateHelper, err, out)
-		return 1
-	}
-	os.Setenv("SYNCTL_VALIDATE", helper)
-	return m.Run()
+	os.Setenv("SYNCTL_VALIDATE", self)
+	os.Setenv(execAs, validateHelper)
+	os.Exit(m.Run())
 }
 
 // Without the helper, validate says how to install it and exits 2.

@@ -7,6 +7,7 @@ package validatecli
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 
@@ -47,4 +48,30 @@ func Run(paths []string, skipNginx bool, stdout, stderr io.Writer) (int, error) 
 	}
 	fmt.Fprintf(stderr, "synctl: %d file(s) checked, no problems\n", len(r.Files))
 	return exitOK, nil
+}
+
+// Main is the synctl-validate helper's command line:
+//
+//	synctl-validate [--skip-nginx] [--] PATH...
+//
+// It returns the exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("synctl-validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	skipNginx := fs.Bool("skip-nginx", false, "do not run nginx -t (it is listed as skipped)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: synctl-validate [--skip-nginx] [--] PATH...  (run by `synctl validate`; see its --help)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	code, err := Run(fs.Args(), *skipNginx, stdout, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "synctl: %v\n", err)
+	}
+	return code
 }

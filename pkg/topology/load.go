@@ -160,16 +160,18 @@ func Parse(name string, data []byte) (*Document, error) {
 // that is no service is a problem of the command line.
 func (d *Document) SetImages(images map[string]string) {
 	index := map[string]int{}
+	var names []string
 	for i, s := range d.app.Spec.Services {
 		if _, dup := index[s.Name]; !dup {
 			index[s.Name] = i
+			names = append(names, s.Name)
 		}
 	}
 	for _, name := range sortedKeys(images) {
 		i, ok := index[name]
 		if !ok {
 			d.problems = append(d.problems, Problem{Source: "command line", Path: "--image",
-				Message: fmt.Sprintf("service %q is not in the app; choose one of %s", name, strings.Join(slices.Sorted(maps.Keys(index)), ", "))})
+				Message: fmt.Sprintf("service %q is not in the app; choose one of %s", name, strings.Join(names, ", "))})
 			continue
 		}
 		d.app.Spec.Services[i].Image = images[name]
@@ -326,6 +328,10 @@ func (c *checker) check(n *yaml.Node, t reflect.Type, path string) {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			c.check(v, t.Elem(), join(path, k.Value))
+			if t.Elem() == yamlNodeType {
+				// A section is named by its key: point at the key.
+				c.pos[join(path, k.Value)] = [2]int{k.Line, k.Column}
+			}
 		}
 	case reflect.String:
 		if n.Kind != yaml.ScalarNode {
