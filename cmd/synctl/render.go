@@ -94,6 +94,10 @@ func targetStreams() string {
 }
 
 func (o *renderOptions) run(s streams) error {
+	// From the start, SIGINT and SIGTERM end the command through ctx, so
+	// that nothing is left half written; before Write starts, nothing is.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	targets, err := o.targets.required()
 	if err != nil {
 		return err
@@ -145,8 +149,6 @@ func (o *renderOptions) run(s streams) error {
 	if o.check {
 		return o.runCheck(s, placements)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	rep, err := render.Write(ctx, o.out, placements, render.WriteOptions{Force: o.force})
 	if ctx.Err() != nil {
 		return withCode(exitInterrupted, fmt.Errorf("interrupted: %s was left as it was", o.out))

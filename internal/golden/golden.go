@@ -43,3 +43,20 @@ func Assert(t testing.TB, path string, got []byte, regen string) {
 		t.Errorf("%s differs from the current output:\n%s\nif the change is intended, run: %s", path, textdiff.Unified(path+" (want)", path+" (got)", string(want), string(got), 3), regen)
 	}
 }
+
+// AssertFile is Assert for a file whose executable bit matters (a script):
+// under -update it is written with mode, otherwise its mode's executable
+// bit is compared too, as version control keeps it.
+func AssertFile(t testing.TB, path string, got []byte, mode os.FileMode, regen string) {
+	t.Helper()
+	Assert(t, path, got, regen)
+	if *Update {
+		if err := os.Chmod(path, mode.Perm()); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if fi, err := os.Stat(path); err == nil && (fi.Mode()&0o111 == 0) != (mode&0o111 == 0) {
+		t.Errorf("%s has mode %04o, the render %04o; run: %s", path, fi.Mode().Perm(), mode.Perm(), regen)
+	}
+}

@@ -89,7 +89,7 @@ func TestGolden(t *testing.T) {
 						continue // random; checked by TestCertificate
 					}
 					rendered = append(rendered, f.Path)
-					golden.Assert(t, filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, regen)
+					golden.AssertFile(t, filepath.Join(dir, filepath.FromSlash(f.Path)), f.Data, f.Mode, regen)
 				}
 				// A file that is no longer rendered must not linger in testdata.
 				onDisk := listFiles(t, dir)
