@@ -129,7 +129,7 @@ Without -f, synctl works on its built-in example app (synctl init prints it).`,
 		if errors.As(err, &complete) {
 			return complete
 		}
-		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
+		return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
 	})
 	root.AddCommand(
 		newInitCmd(s),

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -199,10 +198,4 @@ func checkFormat(got string, choices ...string) error {
 		}
 	}
 	return errorf("--format %q is not supported: choose %s", got, strings.Join(choices, " or "))
-}
-
-// isTerminal reports whether f is a character device.
-func isTerminal(f *os.File) bool {
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }

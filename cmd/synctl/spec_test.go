@@ -132,7 +132,7 @@ var badCases = []badCase{
 	{name: "bad namespace flag", args: []string{"render", "-f", "app.yaml", "--target", "all", "--out", "out", "--namespace", "My_NS"}, want: "synctl: command line: --namespace My_NS: \"My_NS\" is not a valid name: use lowercase letters, digits and '-', starting with a lowercase letter or digit and ending with a letter or digit\n"},
 	{name: "spec file missing", args: []string{"render", "-f", "missing.yaml", "--target", "all", "--out", "out"}, want: "synctl: app spec missing.yaml does not exist; start one with: synctl init > missing.yaml\n"},
 	{name: "out is a file", args: []string{"render", "-f", "app.yaml", "--target", "docker", "--out", "out/docker/README.md"}, want: "synctl: --out out/docker/README.md is a file, not a directory; choose a directory path\n"},
-	{name: "unknown flag", args: []string{"render", "-f", "app.yaml", "--target", "all", "--outdir", "out"}, want: "synctl: unknown flag: --outdir\nRun 'synctl render --help' for usage.\n"},
+	{name: "unknown flag", args: []string{"render", "-f", "app.yaml", "--target", "all", "--outdir", "out"}, want: "synctl: unknown flag: --outdir\nRun 'synctl render --help' for usage\n"},
 }
 
 // TestBadInput: every mistake gets exit code 2, one exact message, and an

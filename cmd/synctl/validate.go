@@ -95,6 +95,6 @@ func findValidateHelper() (string, error) {
 	if p, err := exec.LookPath(validateHelper); err == nil {
 		return p, nil
 	}
-	return "", fmt.Errorf("synctl validate runs %s, which is neither next to %s nor on $PATH; install both with: go install github.com/synctl/synctl/cmd/...",
+	return "", fmt.Errorf("synctl validate runs %s, which is neither next to %s nor on $PATH; install both from a checkout of synctl with `go install ./cmd/...`",
 		validateHelper, exe)
 }

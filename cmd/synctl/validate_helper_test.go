@@ -44,7 +44,7 @@ func TestValidateHelperMissing(t *testing.T) {
 		t.Errorf("exit code = %d, want %d", code, exitUsage)
 	}
 	want := "synctl: synctl validate runs synctl-validate, which is neither next to "
-	if !strings.HasPrefix(errb.String(), want) || !strings.HasSuffix(errb.String(), " nor on $PATH; install both with: go install github.com/synctl/synctl/cmd/...\n") {
+	if !strings.HasPrefix(errb.String(), want) || !strings.HasSuffix(errb.String(), " nor on $PATH; install both from a checkout of synctl with `go install ./cmd/...`\n") {
 		t.Errorf("stderr = %q, want %q...", errb.String(), want)
 	}
 }

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"bytes"
+
 	"github.com/synctl/synctl/internal/textdiff"
 
 	"fmt"

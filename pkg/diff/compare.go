@@ -2,6 +2,7 @@ package diff
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,8 +70,8 @@ func compareValues(path, field string, a, b any, out *[]Field) {
 }
 
 func compareMaps(path string, a, b map[string]any, out *[]Field) {
-	keys := sortedKeys(a)
-	for _, k := range sortedKeys(b) {
+	keys := slices.Sorted(maps.Keys(a))
+	for _, k := range slices.Sorted(maps.Keys(b)) {
 		if _, ok := a[k]; !ok {
 			keys = append(keys, k)
 		}

@@ -3,9 +3,10 @@ package diff
 import (
 	"cmp"
 	"fmt"
-	"github.com/synctl/synctl/internal/textdiff"
 	"slices"
 	"strings"
+
+	"github.com/synctl/synctl/internal/textdiff"
 
 	"github.com/synctl/synctl/pkg/render"
 )

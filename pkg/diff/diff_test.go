@@ -3,9 +3,12 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/synctl/synctl/internal/textdiff"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/synctl/synctl/internal/textdiff"
 
 	"github.com/synctl/synctl/pkg/render"
 )
@@ -325,7 +328,7 @@ func fmtAny(v any) string {
 		return flow(v)
 	}
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+":"+str(m[k]))
 	}
 	return "map[" + strings.Join(parts, " ") + "]"

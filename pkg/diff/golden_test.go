@@ -2,9 +2,10 @@ package diff_test
 
 import (
 	"bytes"
-	"github.com/synctl/synctl/internal/golden"
 	"path/filepath"
 	"testing"
+
+	"github.com/synctl/synctl/internal/golden"
 
 	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/pkg/diff"

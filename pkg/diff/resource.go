@@ -3,7 +3,9 @@ package diff
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -160,7 +162,7 @@ func composeResources(p string, m map[string]any) []resource {
 			continue
 		}
 		delete(rest, sec.key)
-		for _, name := range sortedKeys(entries) {
+		for _, name := range slices.Sorted(maps.Keys(entries)) {
 			v := entries[name]
 			if sec.kind == "service" {
 				v = normalizeService(v)

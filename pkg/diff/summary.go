@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -44,7 +45,7 @@ func summarize(r *Result) []string {
 			}
 		}
 	}
-	for _, k := range sortedKeys(moves) {
+	for _, k := range slices.Sorted(maps.Keys(moves)) {
 		add("%s moved %s.", plural(moves[k], "object"), k)
 	}
 
@@ -384,7 +385,7 @@ func listText(v any) string {
 	var items []string
 	switch x := v.(type) {
 	case map[string]any:
-		items = sortedKeys(x)
+		items = slices.Sorted(maps.Keys(x))
 	case []any:
 		for _, e := range x {
 			target := str(lookup(e, "target"))

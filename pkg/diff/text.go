@@ -2,10 +2,11 @@ package diff
 
 import (
 	"fmt"
-	"github.com/synctl/synctl/internal/textdiff"
 	"io"
 	"path"
 	"strings"
+
+	"github.com/synctl/synctl/internal/textdiff"
 )
 
 // ANSI styles used when colour is on.

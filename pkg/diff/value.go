@@ -158,7 +158,7 @@ func writeFlow(b *strings.Builder, v any) {
 		b.WriteByte(']')
 	case map[string]any:
 		b.WriteByte('{')
-		for i, k := range sortedKeys(x) {
+		for i, k := range slices.Sorted(maps.Keys(x)) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -171,8 +171,6 @@ func writeFlow(b *strings.Builder, v any) {
 		fmt.Fprint(b, x)
 	}
 }
-
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // equal reports whether two values are deeply equal.
 func equal(a, b any) bool {

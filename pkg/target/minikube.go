@@ -3,6 +3,8 @@ package target
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -70,14 +72,14 @@ func (minikube) Configure(sec *topology.Section, ov Overrides) Config {
 	if s.Hosts == nil {
 		s.Hosts = map[string]string{}
 	}
-	for _, k := range sortedKeys(ov.Hosts) {
+	for _, k := range slices.Sorted(maps.Keys(ov.Hosts)) {
 		s.Hosts[k] = ov.Hosts[k]
 		sec.Set("hosts."+k, "--host "+k+"="+ov.Hosts[k])
 	}
 	sec.ServiceKeys("hosts", s.Hosts, onlyPublic)
 	m := sec.Model
 	if m == nil {
-		for _, k := range sortedKeys(s.Hosts) {
+		for _, k := range slices.Sorted(maps.Keys(s.Hosts)) {
 			sec.Hostname("hosts."+k, s.Hosts[k])
 		}
 		return &minikubeConfig{minikubeSpec: s}

@@ -152,7 +152,7 @@ func (inv Invocation) args(verb string, t Target) []string {
 	}
 	args = append(args, "--target", t.Name())
 	o := inv.Overrides
-	for _, k := range sortedKeys(o.Images) {
+	for _, k := range slices.Sorted(maps.Keys(o.Images)) {
 		args = append(args, "--image", shellWord(k+"="+o.Images[k]))
 	}
 	takes := func(f Flag) bool { return slices.Contains(t.Flags(), f) }
@@ -160,7 +160,7 @@ func (inv Invocation) args(verb string, t Target) []string {
 		args = append(args, "--namespace", shellWord(o.Namespace))
 	}
 	if takes(FlagHost) {
-		for _, k := range sortedKeys(o.Hosts) {
+		for _, k := range slices.Sorted(maps.Keys(o.Hosts)) {
 			args = append(args, "--host", shellWord(k+"="+o.Hosts[k]))
 		}
 	}
@@ -177,5 +177,3 @@ func shellWord(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
-
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

@@ -24,7 +24,7 @@ func (a *App) model() *Model {
 				WritableRootFilesystem: ss.Security.WritableRootFilesystem,
 			},
 		}
-		for _, k := range sortedKeys(ss.Env) {
+		for _, k := range slices.Sorted(maps.Keys(ss.Env)) {
 			s.Env = append(s.Env, EnvVar{Name: k, Value: ss.Env[k]})
 		}
 		for _, l := range ss.Links {
@@ -108,5 +108,3 @@ func (m *Model) DependsOn() map[string][]string {
 	}
 	return deps
 }
-
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }

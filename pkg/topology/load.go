@@ -167,7 +167,7 @@ func (d *Document) SetImages(images map[string]string) {
 			names = append(names, s.Name)
 		}
 	}
-	for _, name := range sortedKeys(images) {
+	for _, name := range slices.Sorted(maps.Keys(images)) {
 		i, ok := index[name]
 		if !ok {
 			d.problems = append(d.problems, Problem{Source: "command line", Path: "--image",
@@ -232,7 +232,7 @@ func btoi(b bool) int {
 }
 
 // SectionNames lists the names under spec.targets, sorted.
-func (d *Document) SectionNames() []string { return sortedKeys(d.app.Spec.Targets) }
+func (d *Document) SectionNames() []string { return slices.Sorted(maps.Keys(d.app.Spec.Targets)) }
 
 // UnknownSection reports a section under spec.targets that no target owns.
 func (d *Document) UnknownSection(name string, known []string) {

@@ -2,7 +2,9 @@ package topology
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -107,7 +109,7 @@ func (s *Section) ServiceKeys(field string, m map[string]string, allow func(*Ser
 	if s.Model == nil {
 		return
 	}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		svc, ok := s.Model.Service(k)
 		if !ok {
 			s.Errorf(field+"."+k, "%q is not a service of this app; choose one of %s", k, strings.Join(s.Model.ServiceNames(), ", "))
@@ -122,7 +124,7 @@ func (s *Section) ServiceKeys(field string, m map[string]string, allow func(*Ser
 // Distinct checks that no two keys of m share a value.
 func (s *Section) Distinct(field string, m map[string]string) {
 	seen := map[string]string{}
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if other, dup := seen[m[k]]; dup {
 			s.Errorf(field+"."+k, "%q is also used by %s; each service needs its own", m[k], other)
 		}

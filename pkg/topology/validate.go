@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"path"
 	"regexp"
@@ -134,7 +135,7 @@ func (c *checks) service(p string, s ServiceSpec) {
 		envSeen[name] = what
 	}
 	env(p+".portEnv", s.PortEnv, "portEnv")
-	for _, k := range sortedKeys(s.Env) {
+	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		fp := p + ".env." + k
 		env(fp, k, "env")
 		if strings.ContainsFunc(s.Env[k], func(r rune) bool { return r < 0x20 && r != '\t' || r == 0x7f }) {

@@ -3,11 +3,13 @@ package validate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -154,7 +156,7 @@ func servicePorts(s types.ServiceConfig) map[int]bool {
 
 func portList(m map[int]bool) string {
 	var s []string
-	for _, p := range sortedKeys(m) {
+	for _, p := range slices.Sorted(maps.Keys(m)) {
 		s = append(s, strconv.Itoa(p))
 	}
 	return orNone(strings.Join(s, ", "))
@@ -218,7 +220,7 @@ func (c *composeCheck) published() map[int]string {
 
 func (c *composeCheck) checkEnv(s types.ServiceConfig) {
 	browser := browserVars(s.Labels[BrowserEnvKey])
-	for _, k := range sortedKeys(s.Environment) {
+	for _, k := range slices.Sorted(maps.Keys(s.Environment)) {
 		v := s.Environment[k]
 		if v == nil {
 			continue
@@ -256,7 +258,7 @@ func (c *composeCheck) checkEnv(s types.ServiceConfig) {
 				continue
 			}
 			if !shared {
-				c.add(s.Name, field, "service %s is on networks %s but %s is on %s; they share no network, so %q does not resolve: put both on one network", t.Name, joinSorted(sortedKeys(networks(t))), s.Name, joinSorted(sortedKeys(networks(s))), host)
+				c.add(s.Name, field, "service %s is on networks %s but %s is on %s; they share no network, so %q does not resolve: put both on one network", t.Name, joinSorted(slices.Sorted(maps.Keys(networks(t)))), s.Name, joinSorted(slices.Sorted(maps.Keys(networks(s)))), host)
 				continue
 			}
 			if ports := servicePorts(t); len(ports) > 0 && !ports[pn] {
@@ -326,14 +328,12 @@ func (c *composeCheck) checkBrowserURL(s types.ServiceConfig, field, v string) {
 	}
 	// Any call under the prefix: the browser appends the service's own paths.
 	call := strings.TrimSuffix(u.Path, "/") + "/"
-	var proxies []string
 	for _, name := range c.p.ServiceNames() {
 		ps := c.p.Services[name]
 		conf, _ := nginxMounts(ps)
 		if conf == "" {
 			continue
 		}
-		proxies = append(proxies, name)
 		cfg, err := parseNginxFile(conf)
 		if err != nil {
 			continue // reported by nginx -t

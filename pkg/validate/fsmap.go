@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"io"
 	"io/fs"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -45,7 +47,7 @@ func (d *memDir) ReadDir(n int) ([]fs.DirEntry, error) {
 	}
 	d.done = true
 	var out []fs.DirEntry
-	for _, k := range sortedKeys(d.m) {
+	for _, k := range slices.Sorted(maps.Keys(d.m)) {
 		out = append(out, fs.FileInfoToDirEntry(memInfo{k, int64(len(d.m[k])), false}))
 	}
 	return out, nil

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/synctl/synctl/pkg/gkeapi"
@@ -127,7 +128,7 @@ func checkPortSpec(add func(string, string, ...any), field, spec string, port *i
 	switch spec {
 	case "", "USE_SERVING_PORT":
 		if port != nil || name != "" {
-			add(field+".portSpecification", "is %s, which ignores port and portName; set USE_FIXED_PORT or USE_NAMED_PORT, or drop them", cmpOr(spec, "USE_SERVING_PORT (the default)"))
+			add(field+".portSpecification", "is %s, which ignores port and portName; set USE_FIXED_PORT or USE_NAMED_PORT, or drop them", cmp.Or(spec, "USE_SERVING_PORT (the default)"))
 		}
 	case "USE_FIXED_PORT":
 		if port == nil {

@@ -3,6 +3,7 @@ package validate
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -48,18 +49,11 @@ func (d *kubeDoc) ns() string {
 
 // resource names the object as problems show it.
 func (d *kubeDoc) resource() string {
-	name := cmpOr(d.Name, "<unnamed>")
+	name := cmp.Or(d.Name, "<unnamed>")
 	if d.Namespace != "" {
 		return d.Kind + " " + d.Namespace + "/" + name
 	}
 	return d.Kind + " " + name
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // splitKube splits a file into documents, converting each to JSON.

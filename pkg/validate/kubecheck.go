@@ -2,11 +2,13 @@ package validate
 
 import (
 	"fmt"
-	"github.com/synctl/synctl/pkg/render"
+	"maps"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/synctl/synctl/pkg/render"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -152,7 +154,7 @@ func formatLabels(m map[string]string) string {
 		return "none"
 	}
 	var parts []string
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		parts = append(parts, k+"="+m[k])
 	}
 	return strings.Join(parts, ",")
@@ -282,7 +284,7 @@ func (c *cluster) checkPodSpec(o *object) {
 				continue
 			}
 			if _, ok := cm.obj.(*corev1.ConfigMap).Data[r.Key]; !ok {
-				c.add(o, f+".key", "ConfigMap %q has no key %q (keys: %s); the container fails with CreateContainerConfigError", r.Name, r.Key, orNone(strings.Join(sortedKeys(cm.obj.(*corev1.ConfigMap).Data), ", ")))
+				c.add(o, f+".key", "ConfigMap %q has no key %q (keys: %s); the container fails with CreateContainerConfigError", r.Name, r.Key, orNone(strings.Join(slices.Sorted(maps.Keys(cm.obj.(*corev1.ConfigMap).Data)), ", ")))
 			}
 		}
 		for i, m := range ctr.VolumeMounts {
@@ -309,7 +311,7 @@ func (c *cluster) checkPodSpec(o *object) {
 			p    *corev1.Probe
 		}{{"readinessProbe", ctr.ReadinessProbe}, {"livenessProbe", ctr.LivenessProbe}, {"startupProbe", ctr.StartupProbe}} {
 			if pr.p != nil && pr.p.HTTPGet != nil && pr.p.HTTPGet.Port.Type == intstr.String && !named[pr.p.HTTPGet.Port.StrVal] {
-				c.add(o, path+"."+pr.name+".httpGet.port", "%q is not the name of a port of this container (named ports: %s)", pr.p.HTTPGet.Port.StrVal, orNone(joinSorted(sortedKeys(named))))
+				c.add(o, path+"."+pr.name+".httpGet.port", "%q is not the name of a port of this container (named ports: %s)", pr.p.HTTPGet.Port.StrVal, orNone(joinSorted(slices.Sorted(maps.Keys(named)))))
 			}
 		}
 		c.checkEnvURLs(o, ctr, path, all)
@@ -324,7 +326,7 @@ func (c *cluster) checkEnvURLs(o *object, ctr *corev1.Container, path string, po
 		marked = meta.Annotations[BrowserEnvKey]
 	}
 	browser := browserVars(marked)
-	for _, name := range sortedKeys(env) {
+	for _, name := range slices.Sorted(maps.Keys(env)) {
 		src := env[name]
 		report := func(format string, args ...any) {
 			msg := fmt.Sprintf(format, args...)

@@ -2,14 +2,17 @@ package validate
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -288,7 +291,7 @@ func nginxTest(display, conf string, mounts map[string]string, opts Options) ([]
 	if opts.SkipNginx {
 		return skip("turned off")
 	}
-	bin := cmpOr(opts.Nginx, "nginx")
+	bin := cmp.Or(opts.Nginx, "nginx")
 	bin, err := exec.LookPath(bin)
 	if err != nil {
 		return skip("nginx is not installed (Debian: apt-get install nginx-light)")
@@ -308,7 +311,7 @@ func nginxTest(display, conf string, mounts map[string]string, opts Options) ([]
 	if err := os.CopyFS(etc, stockNginxFiles()); err != nil {
 		return skip("copy /etc/nginx: " + err.Error())
 	}
-	for _, rel := range sortedKeys(mounts) {
+	for _, rel := range slices.Sorted(maps.Keys(mounts)) {
 		dst := filepath.Join(etc, rel)
 		if err := copyPath(mounts[rel], dst); err != nil {
 			return skip(fmt.Sprintf("copy %s: %v", mounts[rel], err))

@@ -1,8 +1,10 @@
 package validate
 
 import (
-	"fmt"
+	"cmp"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -177,7 +179,7 @@ func (c *cluster) checkLoadBalancerHealth() {
 				_, spec, _ := w.podTemplate()
 				for _, ctr := range spec.Containers {
 					if p := ctr.ReadinessProbe; p != nil && p.HTTPGet != nil {
-						served[cmpOr(p.HTTPGet.Path, "/")] = true
+						served[cmp.Or(p.HTTPGet.Path, "/")] = true
 					}
 				}
 			}
@@ -202,7 +204,7 @@ func (c *cluster) checkLoadBalancerHealth() {
 			if served[path] {
 				continue
 			}
-			want := joinSorted(sortedKeys(served))
+			want := joinSorted(slices.Sorted(maps.Keys(served)))
 			if policy == nil {
 				c.add(s, "-", "behind %s (GKE), whose load balancer health-checks GET / by default, but its pods report ready on %s (readinessProbe); add a HealthCheckPolicy (networking.gke.io/v1) targeting this Service with requestPath %s, or the route answers \"no healthy upstream\"", r.gateway.resource(), want, want)
 				continue
@@ -216,5 +218,3 @@ func (c *cluster) checkLoadBalancerHealth() {
 		}
 	}
 }
-
-var _ = fmt.Sprintf

@@ -1,18 +1,9 @@
 package validate
 
 import (
-	"cmp"
-	"io"
-	"maps"
 	"slices"
 	"strings"
 )
-
-var errEOF = io.EOF
-
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	return slices.Sorted(maps.Keys(m))
-}
 
 // joinSorted joins the sorted, de-duplicated items with ", ".
 func joinSorted(items []string) string {
@@ -21,7 +12,7 @@ func joinSorted(items []string) string {
 	return strings.Join(slices.Compact(s), ", ")
 }
 
-// quoteList formats the items as "a", "b" (sorted), or "none" when empty.
+// orNone is s, or "none" when it is empty.
 func orNone(s string) string {
 	if s == "" {
 		return "none"

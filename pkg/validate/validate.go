@@ -16,7 +16,9 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -174,7 +176,7 @@ func Paths(paths []string, opts Options) (*Report, error) {
 		r.Problems = append(r.Problems, probs...)
 		r.Skipped = append(r.Skipped, skips...)
 	}
-	for _, dir := range sortedKeys(kube) {
+	for _, dir := range slices.Sorted(maps.Keys(kube)) {
 		r.Problems = append(r.Problems, checkKube(kube[dir])...)
 		if err := crd.Available(); err != nil {
 			for _, d := range kube[dir] {
@@ -252,7 +254,7 @@ func topLevelKeys(data []byte) (map[string]bool, error) {
 	for {
 		var n yamlv3.Node
 		err := dec.Decode(&n)
-		if errors.Is(err, errEOF) {
+		if errors.Is(err, io.EOF) {
 			return keys, nil
 		}
 		if err != nil {
