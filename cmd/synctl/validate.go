@@ -12,6 +12,7 @@ import (
 
 type validateOptions struct {
 	skipNginx bool
+	format    string
 }
 
 func newValidateCmd(s streams) *cobra.Command {
@@ -45,6 +46,7 @@ Exit status: 0 no problems, 1 problems found, 2 unreadable input or usage error.
 		},
 	}
 	cmd.Flags().BoolVar(&o.skipNginx, "skip-nginx", false, "do not run nginx -t (it is listed as skipped)")
+	addFormatFlag(cmd, &o.format, "text", "text", "json")
 	return cmd
 }
 
@@ -62,9 +64,13 @@ func runValidate(s streams, o *validateOptions, paths []string) error {
 		return err
 	}
 	var args []string
+	if err := checkFormat(o.format, "text", "json"); err != nil {
+		return err
+	}
 	if o.skipNginx {
 		args = append(args, "--skip-nginx")
 	}
+	args = append(args, "--format", o.format)
 	args = append(append(args, "--"), paths...)
 	cmd := exec.Command(helper, args...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = s.In, s.Out, s.Err

@@ -2,13 +2,20 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 func TestValidateCmd(t *testing.T) {
 	broken := filepath.Join("..", "..", "testdata", "validate", "pvc-claim-typo", "api-deployment.yaml")
 	dir := t.TempDir()
+	spec := filepath.Join(t.TempDir(), "app.yaml")
+	os.WriteFile(spec, []byte(strings.Replace(baseSpec, "      image: example/api:1.0\n      port: 8080", "      image: example/api:1.0\n      port: 70000", 1)+
+		"      links: [{env: API_BASE, service: api}]\n"), 0o644)
+	widget := filepath.Join(t.TempDir(), "widget.yaml")
+	os.WriteFile(widget, []byte("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n"), 0o644)
 	tests := []struct {
 		name     string
 		args     []string
@@ -21,7 +28,28 @@ func TestValidateCmd(t *testing.T) {
 			code: exitFailure,
 			out: broken + ": Deployment synergychat-api: spec.template.spec.containers[0].envFrom[0].configMapRef.name: no ConfigMap \"synergychat-api-configmap\" in namespace \"default\" (ConfigMaps there: none); the container fails with CreateContainerConfigError\n" +
 				broken + ": Deployment synergychat-api: spec.template.spec.volumes[0].persistentVolumeClaim.claimName: no PersistentVolumeClaim \"api-pvc\" in namespace \"default\" (claims there: none); the pod stays Pending\n",
-			err: "synctl: 2 problem(s) in 1 file(s) checked\n",
+			err: "1 file checked: 2 problems\n",
+		},
+		{
+			name: "app spec",
+			args: []string{"validate", spec},
+			code: exitFailure,
+			out:  spec + ": App: spec.services[1].port: 70000 is out of range 1-65535 (line 18, column 13)\n",
+			err:  "1 file checked: 1 problem\n",
+		},
+		{
+			name: "unknown kind is not checked",
+			args: []string{"validate", widget},
+			code: exitUsage,
+			err:  widget + ": Widget w: not checked: example.com/v1 Widget is not a kind validate knows\nsynctl: no compose, nginx, Kubernetes or synctl files found in " + widget + " (1 document not checked)\n",
+		},
+		{
+			name: "unknown kind beside known ones",
+			args: []string{"validate", widget, broken},
+			code: exitFailure,
+			out: broken + ": Deployment synergychat-api: spec.template.spec.containers[0].envFrom[0].configMapRef.name: no ConfigMap \"synergychat-api-configmap\" in namespace \"default\" (ConfigMaps there: none); the container fails with CreateContainerConfigError\n" +
+				broken + ": Deployment synergychat-api: spec.template.spec.volumes[0].persistentVolumeClaim.claimName: no PersistentVolumeClaim \"api-pvc\" in namespace \"default\" (claims there: none); the pod stays Pending\n",
+			err: widget + ": Widget w: not checked: example.com/v1 Widget is not a kind validate knows\n1 file checked: 2 problems; 1 document not checked\n",
 		},
 		{
 			name: "unreadable path",
@@ -33,7 +61,7 @@ func TestValidateCmd(t *testing.T) {
 			name: "nothing recognised",
 			args: []string{"validate", dir},
 			code: exitUsage,
-			err:  "synctl: no compose, nginx or Kubernetes files found in [" + dir + "]\n",
+			err:  "synctl: no compose, nginx, Kubernetes or synctl files found in " + dir + "\n",
 		},
 		{
 			name: "no path",

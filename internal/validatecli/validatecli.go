@@ -6,10 +6,12 @@
 package validatecli
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/synctl/synctl/pkg/validate"
 )
@@ -21,10 +23,12 @@ const (
 	exitUsage   = 2 // unreadable input or nothing to check
 )
 
-// Run checks paths as `synctl validate` does: problems on stdout, skipped
-// checks and the summary on stderr. It returns the exit status and, when not
-// nil, the error to print as "synctl: <err>".
-func Run(paths []string, skipNginx bool, stdout, stderr io.Writer) (int, error) {
+// Run checks paths as `synctl validate` does. In text, problems go to
+// stdout; documents not checked, skipped checks (identical ones collapsed)
+// and the summary to stderr. In json, the whole report goes to stdout. It
+// returns the exit status and, when not nil, the error to print as
+// "synctl: <err>".
+func Run(paths []string, skipNginx bool, format string, stdout, stderr io.Writer) (int, error) {
 	r, err := validate.Paths(paths, validate.Options{SkipNginx: skipNginx})
 	if err != nil {
 		var ie *validate.InputError
@@ -33,43 +37,157 @@ func Run(paths []string, skipNginx bool, stdout, stderr io.Writer) (int, error) 
 		}
 		return exitFailure, err
 	}
+	code := exitOK
+	switch {
+	case len(r.Problems) > 0:
+		code = exitFailure
+	case len(r.Files) == 0:
+		code = exitUsage
+	}
+	if format == "json" {
+		if err := writeJSON(stdout, r); err != nil {
+			return exitFailure, err
+		}
+		return code, nil
+	}
 	for _, p := range r.Problems {
 		fmt.Fprintln(stdout, p)
 	}
-	for _, sk := range r.Skipped {
-		fmt.Fprintln(stderr, sk)
+	for _, u := range r.Unchecked {
+		fmt.Fprintln(stderr, u)
 	}
-	if len(r.Problems) > 0 {
-		fmt.Fprintf(stderr, "synctl: %d problem(s) in %d file(s) checked\n", len(r.Problems), len(r.Files))
-		return exitFailure, nil
+	for _, line := range collapseSkipped(r.Skipped) {
+		fmt.Fprintln(stderr, line)
 	}
-	if len(r.Files) == 0 {
-		return exitUsage, fmt.Errorf("no compose, nginx or Kubernetes files found in %v", paths)
+	if len(r.Files) == 0 && len(r.Problems) == 0 {
+		return exitUsage, fmt.Errorf("no compose, nginx, Kubernetes or synctl files found in %s%s", strings.Join(paths, " "), orNot(len(r.Unchecked)))
 	}
-	fmt.Fprintf(stderr, "synctl: %d file(s) checked, no problems\n", len(r.Files))
-	return exitOK, nil
+	fmt.Fprintln(stderr, summary(r))
+	return code, nil
+}
+
+func orNot(unchecked int) string {
+	if unchecked == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%s not checked)", plural(unchecked, "document"))
+}
+
+// summary is the closing line: what was checked and what was found.
+func summary(r *validate.Report) string {
+	s := plural(len(r.Files), "file") + " checked: "
+	if len(r.Problems) == 0 {
+		s += "no problems"
+	} else {
+		s += plural(len(r.Problems), "problem")
+	}
+	var extra []string
+	if len(r.Skipped) > 0 {
+		extra = append(extra, plural(len(r.Skipped), "check")+" skipped")
+	}
+	if len(r.Unchecked) > 0 {
+		extra = append(extra, plural(len(r.Unchecked), "document")+" not checked")
+	}
+	if len(extra) > 0 {
+		s += "; " + strings.Join(extra, ", ")
+	}
+	return s
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// collapseSkipped prints one line per kind of skipped check: the same check
+// skipped for the same reason on many files is one line with a count.
+func collapseSkipped(skips []validate.Skip) []string {
+	type key struct{ check, reason string }
+	var order []key
+	files := map[key][]string{}
+	for _, s := range skips {
+		k := key{s.Check, s.Reason}
+		if _, seen := files[k]; !seen {
+			order = append(order, k)
+		}
+		files[k] = append(files[k], s.File)
+	}
+	var out []string
+	for _, k := range order {
+		fs := files[k]
+		if len(fs) == 1 {
+			out = append(out, validate.Skip{File: fs[0], Check: k.check, Reason: k.reason}.String())
+			continue
+		}
+		out = append(out, fmt.Sprintf("skipped %s on %d files (%s and %d more): %s", k.check, len(fs), fs[0], len(fs)-1, k.reason))
+	}
+	return out
+}
+
+// writeJSON writes the report as one JSON object.
+func writeJSON(w io.Writer, r *validate.Report) error {
+	type problem struct {
+		File     string `json:"file"`
+		Resource string `json:"resource"`
+		Field    string `json:"field"`
+		Message  string `json:"message"`
+	}
+	type skip struct {
+		File   string `json:"file"`
+		Check  string `json:"check"`
+		Reason string `json:"reason"`
+	}
+	type file struct {
+		Path string `json:"path"`
+		Kind string `json:"kind"`
+	}
+	out := struct {
+		OK        bool      `json:"ok"`
+		Files     []file    `json:"files"`
+		Problems  []problem `json:"problems"`
+		Skipped   []skip    `json:"skipped"`
+		Unchecked []skip    `json:"unchecked"`
+	}{OK: len(r.Problems) == 0 && len(r.Files) > 0, Files: []file{}, Problems: []problem{}, Skipped: []skip{}, Unchecked: []skip{}}
+	for _, f := range r.Files {
+		out.Files = append(out.Files, file{f.Path, string(f.Kind)})
+	}
+	for _, p := range r.Problems {
+		out.Problems = append(out.Problems, problem{p.File, p.Resource, p.Field, p.Message})
+	}
+	for _, s := range r.Skipped {
+		out.Skipped = append(out.Skipped, skip{s.File, s.Check, s.Reason})
+	}
+	for _, u := range r.Unchecked {
+		out.Unchecked = append(out.Unchecked, skip{u.File, u.Resource, u.Reason})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 // Main is the synctl-validate helper's command line:
 //
-//	synctl-validate [--skip-nginx] [--] PATH...
+//	synctl-validate [--skip-nginx] [--format text|json] [--] PATH...
 //
 // It returns the exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("synctl-validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	skipNginx := fs.Bool("skip-nginx", false, "do not run nginx -t (it is listed as skipped)")
+	format := fs.String("format", "text", "text or json")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: synctl-validate [--skip-nginx] [--] PATH...  (run by `synctl validate`; see its --help)")
+		fmt.Fprintln(stderr, "usage: synctl-validate [--skip-nginx] [--format text|json] [--] PATH...  (run by `synctl validate`; see its --help)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	if fs.NArg() == 0 {
+	if fs.NArg() == 0 || (*format != "text" && *format != "json") {
 		fs.Usage()
 		return exitUsage
 	}
-	code, err := Run(fs.Args(), *skipNginx, stdout, stderr)
+	code, err := Run(fs.Args(), *skipNginx, *format, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "synctl: %v\n", err)
 	}

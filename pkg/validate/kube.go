@@ -14,6 +14,8 @@ import (
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 	utilvalidation "k8s.io/apimachinery/pkg/util/validation"
@@ -120,11 +122,15 @@ var kinds = map[string]func() any{
 	"gateway.networking.k8s.io/v1 HTTPRoute":           func() any { return &gatewayv1.HTTPRoute{} },
 	"gateway.networking.k8s.io/v1beta1 ReferenceGrant": func() any { return &gatewayv1beta1.ReferenceGrant{} },
 	"networking.gke.io/v1 HealthCheckPolicy":           func() any { return &gkeapi.HealthCheckPolicy{} },
+	"networking.k8s.io/v1 NetworkPolicy":               func() any { return &networkingv1.NetworkPolicy{} },
+	"networking.k8s.io/v1 Ingress":                     func() any { return &networkingv1.Ingress{} },
+	"networking.k8s.io/v1 IngressClass":                func() any { return &networkingv1.IngressClass{} },
+	"policy/v1 PodDisruptionBudget":                    func() any { return &policyv1.PodDisruptionBudget{} },
 }
 
 // checkedGroups are the API groups whose kinds synctl knows; any other
 // apiVersion/kind in these groups is a mistake, not a kind to skip.
-var checkedGroups = map[string]bool{"": true, "apps": true, "autoscaling": true, "gateway.networking.k8s.io": true, "networking.gke.io": true}
+var checkedGroups = map[string]bool{"": true, "apps": true, "autoscaling": true, "gateway.networking.k8s.io": true, "networking.gke.io": true, "networking.k8s.io": true, "policy": true}
 
 func knownInGroup(group string) string {
 	var out []string

@@ -71,13 +71,17 @@ func (c *cluster) add(o *object, field, format string, args ...any) {
 	c.probs = append(c.probs, Problem{File: o.File, Resource: o.resource(), Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func checkKube(docs []kubeDoc) []Problem {
+func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
 	c := &cluster{index: map[string]*object{}}
+	var unknown []Unchecked
 	for i := range docs {
 		d := &docs[i]
 		obj, probs := decode(d)
 		c.probs = append(c.probs, probs...)
 		if obj == nil {
+			if len(probs) == 0 {
+				unknown = append(unknown, Unchecked{File: d.File, Resource: d.resource(), Reason: d.APIVersion + " " + d.Kind + " is not a kind validate knows"})
+			}
 			continue
 		}
 		o := &object{kubeDoc: d, obj: obj}
@@ -131,7 +135,7 @@ func checkKube(docs []kubeDoc) []Problem {
 		}
 	}
 	c.checkLoadBalancerHealth()
-	return c.probs
+	return c.probs, unknown
 }
 
 func (c *cluster) checkWorkloadSelector(o *object, sel *metav1.LabelSelector, tpl map[string]string) {

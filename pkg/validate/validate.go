@@ -66,6 +66,10 @@ const (
 	KindCompose    Kind = "compose"
 	KindNginx      Kind = "nginx"
 	KindKubernetes Kind = "kubernetes"
+	// KindApp is a synctl App spec, checked as `synctl render` would.
+	KindApp Kind = "app spec"
+	// KindRecord is a bundle's record of what made it (.synctl-bundle).
+	KindRecord Kind = "bundle record"
 )
 
 // Report is the outcome of checking a set of paths.
@@ -76,6 +80,18 @@ type Report struct {
 	Problems []Problem
 	// Skipped lists checks that could not run here.
 	Skipped []Skip
+	// Unchecked lists documents of kinds validate does not know: neither
+	// passed nor failed.
+	Unchecked []Unchecked
+}
+
+// Unchecked is a document validate does not know how to check.
+type Unchecked struct {
+	File, Resource, Reason string
+}
+
+func (u Unchecked) String() string {
+	return fmt.Sprintf("%s: %s: not checked: %s", u.File, u.Resource, u.Reason)
 }
 
 // CheckedFile is one recognised input file.
@@ -148,6 +164,10 @@ func Paths(paths []string, opts Options) (*Report, error) {
 		}
 		r.Files = append(r.Files, CheckedFile{Path: f, Kind: kind})
 		switch kind {
+		case KindApp:
+			r.Problems = append(r.Problems, checkApp(f, data)...)
+		case KindRecord:
+			r.Problems = append(r.Problems, checkRecord(f, data)...)
 		case KindCompose:
 			composeFiles = append(composeFiles, f)
 		case KindNginx:
@@ -176,8 +196,20 @@ func Paths(paths []string, opts Options) (*Report, error) {
 		r.Problems = append(r.Problems, probs...)
 		r.Skipped = append(r.Skipped, skips...)
 	}
+	unchecked := map[string]int{} // file -> unknown documents
+	perFile := map[string]int{}
+	for _, docs := range kube {
+		for _, d := range docs {
+			perFile[d.File]++
+		}
+	}
 	for _, dir := range slices.Sorted(maps.Keys(kube)) {
-		r.Problems = append(r.Problems, checkKube(kube[dir])...)
+		probs, unknown := checkKube(kube[dir])
+		r.Problems = append(r.Problems, probs...)
+		r.Unchecked = append(r.Unchecked, unknown...)
+		for _, u := range unknown {
+			unchecked[u.File]++
+		}
 		if err := crd.Available(); err != nil {
 			for _, d := range kube[dir] {
 				if strings.HasPrefix(d.APIVersion, "gateway.networking.k8s.io/") {
@@ -187,6 +219,10 @@ func Paths(paths []string, opts Options) (*Report, error) {
 		}
 	}
 	r.Skipped = slices.Compact(r.Skipped)
+	// A file none of whose documents validate knows was not checked.
+	r.Files = slices.DeleteFunc(r.Files, func(f CheckedFile) bool {
+		return f.Kind == KindKubernetes && unchecked[f.Path] > 0 && unchecked[f.Path] == perFile[f.Path]
+	})
 
 	sortProblems(r.Problems)
 	r.Problems = slices.Compact(r.Problems)
@@ -242,6 +278,14 @@ func classify(path string, data []byte) (Kind, []kubeDoc, []Problem) {
 	}
 	if top["apiVersion"] || top["kind"] {
 		docs, probs := splitKube(path, data)
+		if len(docs) == 1 && strings.HasPrefix(docs[0].APIVersion, "synctl.dev/") {
+			switch docs[0].Kind {
+			case "App":
+				return KindApp, nil, probs
+			case "Bundle":
+				return KindRecord, nil, probs
+			}
+		}
 		return KindKubernetes, docs, probs
 	}
 	return "", nil, nil
