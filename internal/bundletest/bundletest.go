@@ -1,5 +1,6 @@
 // Package bundletest renders the built-in SynergyChat app for tests of the
-// packages that consume bundles (diff, validate, e2e).
+// packages that consume bundles (diff, validate, e2e, e2e/docker). Tests
+// render only through it, so a change of the render API touches one file.
 package bundletest
 
 import (
@@ -38,4 +39,24 @@ func Write(t testing.TB, target topology.Target) string {
 		t.Fatal(err)
 	}
 	return dir
+}
+
+// WriteSpec renders target's bundle of the app spec file at specPath (loaded
+// as `synctl render -f specPath` loads it, without overrides) into dir, as
+// `synctl render -f specPath --target target --out dir` does. dir may hold
+// an earlier render, which is replaced; its certificate is kept.
+func WriteSpec(t testing.TB, specPath string, target topology.Target, dir string) *topology.Model {
+	t.Helper()
+	m, err := topology.Load(specPath, topology.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := render.Render(m, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := render.WriteBundle(dir, files, render.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
