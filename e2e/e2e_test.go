@@ -168,15 +168,13 @@ func up(t *testing.T, dir string, p *types.Project) *dockerHost {
 	for _, n := range startOrder(t, p) {
 		svc, c := p.Services[n], ctrs[n]
 		env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-		for _, k := range slices.Sorted(mapsKeys(svc.Environment)) {
-			if v := svc.Environment[k]; v != nil {
-				env = append(env, k+"="+*v)
-			}
+		envMap := volumePaths(t, svc)
+		for _, k := range slices.Sorted(mapsKeys(envMap)) {
+			env = append(env, k+"="+envMap[k])
 		}
 		var pr *proc
 		var ports []string
 		if r := role(t, svc); r != "" {
-			envMap := svc.Environment.ToMapping()
 			_, port, err := standin.Handler(r, func(k string) string { return envMap[k] })
 			if err != nil {
 				t.Fatalf("service %s: %v", n, err)
@@ -201,6 +199,31 @@ func up(t *testing.T, dir string, p *types.Project) *dockerHost {
 		}
 	}
 	return h
+}
+
+// volumePaths returns the service's environment with every value that lies
+// under a named volume's mount path moved into a directory of the test's
+// own: the emulated containers share the host's filesystem, so the api's
+// API_DB_FILEPATH=/persist/db.json gets a fresh, writable /persist this way.
+func volumePaths(t *testing.T, svc types.ServiceConfig) map[string]string {
+	env := map[string]string{}
+	for k, v := range svc.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	for _, v := range svc.Volumes {
+		if v.Type != types.VolumeTypeVolume {
+			continue
+		}
+		dir := t.TempDir()
+		for k, val := range env {
+			if rest, ok := strings.CutPrefix(val, v.Target); ok && (rest == "" || strings.HasPrefix(rest, "/")) {
+				env[k] = dir + rest
+			}
+		}
+	}
+	return env
 }
 
 // writeEtc gives the container the /etc Docker would: hosts with the names
