@@ -160,6 +160,7 @@ func up(t *testing.T, dir string, p *types.Project) *dockerHost {
 	}
 	for _, n := range names {
 		writeEtc(t, h, p.Services[n], ctrs[n], ctrs)
+		h.serveDNS(ctrs[n], ctrs)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -373,7 +374,7 @@ func TestBrokenWiringFailsVerify(t *testing.T) {
 			target: topology.Nginx,
 			breakIt: func(t *testing.T, dir string, p *types.Project) {
 				editFile(t, filepath.Join(dir, render.NginxConfPath),
-					regexp.MustCompile(`(location /api/ \{[^}]*proxy_pass http://[^/;\s]+)/;`), "$1;")
+					regexp.MustCompile(`(location /api/ \{[^}]*)\n\s*rewrite [^;]*;`), "$1")
 			},
 			hop: verify.HopMessages, cause: verify.CausePrefixNotStripped, text: "proxy_pass http://api:8080/;",
 		},

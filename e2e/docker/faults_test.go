@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,6 +42,40 @@ func (s *stack) apiBase(t *testing.T) string {
 		return strings.TrimSuffix(s.wiring.CHATURL, "/") + strings.TrimSuffix(api, "/")
 	}
 	return strings.TrimSuffix(api, "/")
+}
+
+// background GETs url every interval until the returned stop is called, and
+// then logs how many answers of each status it got.
+func (s *stack) background(t *testing.T, url string, interval time.Duration) (stop func()) {
+	t.Helper()
+	done := make(chan struct{})
+	counts := make(chan map[string]int, 1)
+	go func() {
+		seen := map[string]int{}
+		defer func() { counts <- seen }()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(interval):
+			}
+			resp, err := client.Get(url)
+			if err != nil {
+				seen["error"]++
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			seen[resp.Status]++
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			close(done)
+			t.Logf("background GET %s every %v: %v", url, interval, <-counts)
+		})
+	}
 }
 
 func (s *stack) post(t *testing.T, text string) (int, error) {
@@ -95,6 +130,11 @@ func TestNginxFollowsRecreatedAPI(t *testing.T) {
 	// the address meanwhile: stop the api, let a stranger (a crawler
 	// stand-in listening on another port, not named api) take the address,
 	// then recreate the api. A stale nginx then reaches the stranger.
+	// Keep traffic flowing through nginx meanwhile, as on a site in use, so
+	// that nginx holds a fresh answer for the api's old address when the
+	// api moves, and the measured recovery includes waiting that answer out.
+	stopTraffic := s.background(t, s.apiBase(t)+"/messages", 100*time.Millisecond)
+	defer stopTraffic()
 	s.compose(t, "stop", "api")
 	stranger := s.project + "-stranger"
 	t.Cleanup(func() { _, _ = e.Run(t, dockertest.Cmd{Args: []string{"docker", "rm", "-f", stranger}}) })
@@ -115,6 +155,7 @@ func TestNginxFollowsRecreatedAPI(t *testing.T) {
 	t.Logf("api recreated: %s (%s) -> %s (%s)", oldAPI[:12], oldIP, newAPI[:12], newIP)
 
 	rep, d := waitVerified(t, s.wiring.CHATURL, 15*time.Second)
+	stopTraffic()
 	if !rep.OK() {
 		t.Errorf("15 s after the api was recreated (%s -> %s) the browser's path through nginx still fails:\n%s", oldIP, newIP, reportText(rep))
 	} else {

@@ -128,7 +128,7 @@ func TestWiringInFiles(t *testing.T) {
 		{topology.DockerNetwork, "compose.yaml", []string{"API_URL: http://localhost:8081", "CRAWLER_BASE_URL: http://crawler:8080"}},
 		{topology.DockerNetwork, "docker-run.sh", []string{"docker network create 'synergychat'", "--network-alias 'crawler'"}},
 		{topology.Nginx, "compose.yaml", []string{"API_URL: /api/", "CRAWLER_BASE_URL: http://crawler:8080"}},
-		{topology.Nginx, "nginx.conf", []string{"location /api/ {", "proxy_pass http://synergychat_api/;", "return 301 https://$host$request_uri;", "ssl_protocols TLSv1.2 TLSv1.3;"}},
+		{topology.Nginx, "nginx.conf", []string{"location /api/ {", "set $synergychat_api http://api:8080;", "rewrite ^/api/(.*)$ /$1 break;", "proxy_pass $synergychat_api;", "return 301 https://$host$request_uri;", "ssl_protocols TLSv1.2 TLSv1.3;"}},
 		{topology.Minikube, "web-configmap.yaml", []string{"API_URL: http://synergychatapi.internal"}},
 		{topology.Minikube, "api-configmap.yaml", []string{"CRAWLER_BASE_URL: http://crawler-service"}},
 		{topology.Minikube, "web-httproute.yaml", []string{"- synergychat.internal"}},
