@@ -39,6 +39,14 @@ start() {
     echo "dockerd.sh: dockerd needs root" >&2
     exit 1
   fi
+  # A second engine (Debian's docker.io starts one on install) would manage
+  # the same docker0 bridge; refuse rather than fight over it.
+  local other
+  other=$(pgrep -x dockerd || true)
+  if [ -n "$other" ]; then
+    echo "dockerd.sh: another dockerd is running (pid $(echo $other)); stop it first (service docker stop)" >&2
+    exit 1
+  fi
   mkdir -p "$state/data" "$state/exec" "${DOCKER_CONFIG:-$state/config}"
   rm -f "$sock" "$pidfile"
   local t0
