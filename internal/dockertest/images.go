@@ -99,9 +99,9 @@ func loadCompose(t testing.TB, dir string) *types.Project {
 // SynergyChat service (by service name, or an image named *-web, *-api,
 // *-crawler as bootdotdev's are), or "".
 func serviceRole(svc types.ServiceConfig) string {
-	repo := svc.Image
-	if i := strings.LastIndexAny(repo, ":@"); i > strings.LastIndex(repo, "/") {
-		repo = repo[:i]
+	repo, _, _ := strings.Cut(svc.Image, "@") // digest
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i] // tag; a ':' before the last '/' is a registry port
 	}
 	base := path.Base(repo)
 	if base == "nginx" {
