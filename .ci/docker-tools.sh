@@ -26,9 +26,13 @@ if ! grep -q "github.com/docker/compose/v2 $COMPOSE_VERSION\$" tools/compose/go.
   exit 1
 fi
 
-start=$(date +%s)
+start=$(date +%s%N)
+ms() { echo $(( ($(date +%s%N) - start) / 1000000 )); }
+# One line per run, read back by internal/dockertest into the test log.
+timings="$(dirname "$bin")/timings.log"
 if [ -x "$bin" ] && "$bin" version >/dev/null 2>&1; then
   echo "docker-tools.sh: compose $COMPOSE_VERSION cached at $bin"
+  echo "$(date -u +%FT%TZ) compose $COMPOSE_VERSION cached: $(ms) ms" >>"$timings"
 else
   echo "docker-tools.sh: building compose $COMPOSE_VERSION (cold: about 8-9 min on 2 cores)"
   mkdir -p "$(dirname "$bin")"
@@ -42,12 +46,13 @@ else
     -o "$tmp" github.com/docker/compose/v2/cmd)
   mv -f "$tmp" "$bin"
   trap - EXIT
-  echo "docker-tools.sh: built $bin in $(( $(date +%s) - start ))s"
+  echo "docker-tools.sh: built $bin in $(ms) ms"
+  echo "$(date -u +%FT%TZ) compose $COMPOSE_VERSION cold build: $(ms) ms" >>"$timings"
 fi
 
 plugin="$docker_config/cli-plugins/docker-compose"
 if ! cmp -s "$bin" "$plugin" 2>/dev/null; then
   install -D -m 0755 "$bin" "$plugin"
 fi
-echo "docker-tools.sh: installed $plugin ($(( $(date +%s) - start ))s)"
+echo "docker-tools.sh: installed $plugin ($(ms) ms)"
 echo "export DOCKER_CONFIG=$docker_config"

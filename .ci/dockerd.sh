@@ -66,7 +66,10 @@ start() {
   # Ready when the API answers through the private socket.
   for _ in $(seq 1 300); do
     if DOCKER_HOST="unix://$sock" docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
-      echo "dockerd.sh: engine $(DOCKER_HOST="unix://$sock" docker version --format '{{.Server.Version}}') ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms (pid $pid, log $log)" >&2
+      local ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+      echo "dockerd.sh: engine $(DOCKER_HOST="unix://$sock" docker version --format '{{.Server.Version}}') ready in $ms ms (pid $pid, log $log)" >&2
+      # Read back by internal/dockertest into the test log.
+      echo "$(date -u +%FT%TZ) dockerd ready: $ms ms" >>"$state/timings.log"
       print_env
       return
     fi

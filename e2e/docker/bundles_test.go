@@ -14,6 +14,7 @@ import (
 func TestBundlesComeUp(t *testing.T) {
 	e := dockertest.Require(t)
 	t.Logf("engine %s at %q, compose %s", e.ServerVersion, e.Host, e.ComposeVersion)
+	e.LogSetupTimings(t)
 	for _, tt := range []struct {
 		target topology.Target
 		script bool

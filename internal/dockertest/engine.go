@@ -44,14 +44,50 @@ var (
 	probeErr  string
 )
 
+// stateDir is where .ci/dockerd.sh keeps the engine, toolsDir where
+// .ci/docker-tools.sh caches compose: the same defaults as the scripts.
+func stateDir() string { return cacheDir("SYNCTL_DOCKER_STATE", "docker") }
+func toolsDir() string { return cacheDir("SYNCTL_TOOLS_DIR", "tools") }
+
+func cacheDir(env, leaf string) string {
+	if d := os.Getenv(env); d != "" {
+		return d
+	}
+	home, _ := os.UserHomeDir()
+	return filepath.Join(home, ".cache", "synctl", leaf)
+}
+
+// LogSetupTimings puts the last timings the setup scripts recorded (the
+// compose build, cold or cached, and the engine's start) into the test log.
+func (e *Engine) LogSetupTimings(t testing.TB) {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(toolsDir(), "compose-*", "timings.log"))
+	for _, f := range append(matches, filepath.Join(stateDir(), "timings.log")) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		// The latest run, and the cold build when that was an earlier one.
+		var show []string
+		for _, l := range lines {
+			if strings.Contains(l, "cold build") {
+				show = []string{l}
+			}
+		}
+		if last := lines[len(lines)-1]; len(show) == 0 || show[0] != last {
+			show = append(show, last)
+		}
+		for _, l := range show {
+			t.Logf("TIMING setup: %s (%s)", l, f)
+		}
+	}
+}
+
 // HowTo says how to get what Require looks for, with the paths the scripts
 // use on this machine.
 func HowTo() string {
-	state := os.Getenv("SYNCTL_DOCKER_STATE")
-	if state == "" {
-		home, _ := os.UserHomeDir()
-		state = filepath.Join(home, ".cache", "synctl", "docker")
-	}
+	state := stateDir()
 	return "get a private Docker Engine and Compose v2 (as root, from the repository root):\n" +
 		"    bash .ci/docker-tools.sh && bash .ci/dockerd.sh start\n" +
 		"then export the lines it prints:\n" +
