@@ -160,6 +160,7 @@ func up(t *testing.T, dir string, p *types.Project) *dockerHost {
 	}
 	for _, n := range names {
 		writeEtc(t, h, p.Services[n], ctrs[n], ctrs)
+		h.serveDNS(ctrs[n], ctrs)
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -168,15 +169,13 @@ func up(t *testing.T, dir string, p *types.Project) *dockerHost {
 	for _, n := range startOrder(t, p) {
 		svc, c := p.Services[n], ctrs[n]
 		env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-		for _, k := range slices.Sorted(mapsKeys(svc.Environment)) {
-			if v := svc.Environment[k]; v != nil {
-				env = append(env, k+"="+*v)
-			}
+		envMap := volumePaths(t, svc)
+		for _, k := range slices.Sorted(mapsKeys(envMap)) {
+			env = append(env, k+"="+envMap[k])
 		}
 		var pr *proc
 		var ports []string
 		if r := role(t, svc); r != "" {
-			envMap := svc.Environment.ToMapping()
 			_, port, err := standin.Handler(r, func(k string) string { return envMap[k] })
 			if err != nil {
 				t.Fatalf("service %s: %v", n, err)
@@ -201,6 +200,31 @@ func up(t *testing.T, dir string, p *types.Project) *dockerHost {
 		}
 	}
 	return h
+}
+
+// volumePaths returns the service's environment with every value that lies
+// under a named volume's mount path moved into a directory of the test's
+// own: the emulated containers share the host's filesystem, so the api's
+// API_DB_FILEPATH=/persist/db.json gets a fresh, writable /persist this way.
+func volumePaths(t *testing.T, svc types.ServiceConfig) map[string]string {
+	env := map[string]string{}
+	for k, v := range svc.Environment {
+		if v != nil {
+			env[k] = *v
+		}
+	}
+	for _, v := range svc.Volumes {
+		if v.Type != types.VolumeTypeVolume {
+			continue
+		}
+		dir := t.TempDir()
+		for k, val := range env {
+			if rest, ok := strings.CutPrefix(val, v.Target); ok && (rest == "" || strings.HasPrefix(rest, "/")) {
+				env[k] = dir + rest
+			}
+		}
+	}
+	return env
 }
 
 // writeEtc gives the container the /etc Docker would: hosts with the names
@@ -350,7 +374,7 @@ func TestBrokenWiringFailsVerify(t *testing.T) {
 			target: topology.Nginx,
 			breakIt: func(t *testing.T, dir string, p *types.Project) {
 				editFile(t, filepath.Join(dir, render.NginxConfPath),
-					regexp.MustCompile(`(location /api/ \{[^}]*proxy_pass http://[^/;\s]+)/;`), "$1;")
+					regexp.MustCompile(`(location /api/ \{[^}]*)\n\s*rewrite [^;]*;`), "$1")
 			},
 			hop: verify.HopMessages, cause: verify.CausePrefixNotStripped, text: "proxy_pass http://api:8080/;",
 		},

@@ -1,6 +1,6 @@
 // Package bundletest renders apps for the tests of the packages that consume
-// bundles (diff, validate, e2e): the one place those tests call the
-// renderer.
+// bundles (diff, validate, e2e, e2e/docker, e2e/kube): the one place those
+// tests call the renderer, so a change of the render API touches one file.
 package bundletest
 
 import (
@@ -83,4 +83,17 @@ func Stream(t testing.TB, b *render.Bundle) []byte {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// WriteSpec renders the named target's bundle of the app spec file at
+// specPath into dir, as `synctl render -f specPath --target name --out dir`
+// does. dir may hold an earlier render of it, which is replaced (stale
+// files removed, the certificate kept).
+func WriteSpec(t testing.TB, specPath, name, dir string) *render.Bundle {
+	t.Helper()
+	b := Render(t, Load(t, specPath, target.Overrides{}), name, specPath, target.Overrides{})
+	if _, err := render.Write(context.Background(), dir, []render.Placement{{Bundle: b}}, render.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

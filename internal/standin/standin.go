@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
@@ -107,10 +108,26 @@ type APIConfig struct {
 	// Exit is called with status 1 when a message contains darn, heck or
 	// fetch, as the real api exits on them. Nil means os.Exit.
 	Exit func(code int)
+	// DBPath is API_DB_FILEPATH: the file that keeps the messages across
+	// restarts, as the real api's JSON database does. Empty means in memory.
+	DBPath string
 }
 
 // API returns the api service's handler with an in-memory message store.
+// It panics when cfg.DBPath is set and cannot be read; use OpenAPI then.
 func API(cfg APIConfig) http.Handler {
+	h, err := OpenAPI(cfg)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// OpenAPI returns the api service's handler. With cfg.DBPath it starts from
+// the messages stored there (none when the file does not exist yet) and
+// rewrites the file after every change, before answering, so a message the
+// api acknowledged survives the process dying right after.
+func OpenAPI(cfg APIConfig) (http.Handler, error) {
 	if cfg.Client == nil {
 		cfg.Client = &http.Client{Timeout: 5 * time.Second}
 	}
@@ -118,6 +135,18 @@ func API(cfg APIConfig) http.Handler {
 		cfg.Exit = os.Exit
 	}
 	a := &api{cfg: cfg, messages: []Message{}}
+	if cfg.DBPath != "" {
+		data, err := os.ReadFile(cfg.DBPath)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("api database: %w", err)
+		default:
+			if err := json.Unmarshal(data, &a.messages); err != nil {
+				return nil, fmt.Errorf("api database %s: %w", cfg.DBPath, err)
+			}
+		}
+	}
 	// Routes match the raw path exactly, as the real api's router does: no
 	// cleaning redirects (net/http's ServeMux would turn //messages into a 301).
 	return cors(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -133,7 +162,7 @@ func API(cfg APIConfig) http.Handler {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
+	})), nil
 }
 
 type api struct {
@@ -161,22 +190,45 @@ func (a *api) post(w http.ResponseWriter, r *http.Request) {
 		a.cfg.Exit(1)
 		return
 	}
-	a.mu.Lock()
-	a.messages = append(a.messages, m)
-	a.mu.Unlock()
+	if err := a.add(m); err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Couldn't save message: " + err.Error()})
+		return
+	}
 	if strings.HasPrefix(m.Text, "/stats") {
 		reply, err := a.stats(r.Context(), m.Text)
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "Error handling slash command: " + err.Error()})
 			return
 		}
-		a.mu.Lock()
-		a.messages = append(a.messages, Message{AuthorUsername: CrawlerBot, Text: reply})
-		a.mu.Unlock()
+		if err := a.add(Message{AuthorUsername: CrawlerBot, Text: reply}); err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "Couldn't save message: " + err.Error()})
+			return
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	writeJSON(w, http.StatusCreated, a.messages)
+}
+
+// add stores m, and writes the database file when there is one.
+func (a *api) add(m Message) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.messages = append(a.messages, m)
+	if a.cfg.DBPath == "" {
+		return nil
+	}
+	data, err := json.Marshal(a.messages)
+	if err != nil {
+		return err
+	}
+	// Write a sibling file and rename it over the database, so a crash
+	// mid-write leaves the previous messages, never a truncated file.
+	tmp := a.cfg.DBPath + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, a.cfg.DBPath)
 }
 
 // stats runs the /stats slash command and returns the crawler-bot's reply.
@@ -290,7 +342,11 @@ func Handler(role string, getenv func(string) string) (http.Handler, string, err
 		if port == "" {
 			return nil, "", errors.New("API_PORT environment variable is not set")
 		}
-		return API(APIConfig{CrawlerBaseURL: getenv("CRAWLER_BASE_URL")}), port, nil
+		h, err := OpenAPI(APIConfig{CrawlerBaseURL: getenv("CRAWLER_BASE_URL"), DBPath: getenv("API_DB_FILEPATH")})
+		if err != nil {
+			return nil, "", err
+		}
+		return h, port, nil
 	case RoleCrawler:
 		port := getenv("CRAWLER_PORT")
 		if port == "" {

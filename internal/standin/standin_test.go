@@ -4,6 +4,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,5 +142,47 @@ func TestHandlerEnv(t *testing.T) {
 		if err != nil || port != tt.port {
 			t.Errorf("%s %v: port %q err %v, want %s", tt.role, tt.env, port, err, tt.port)
 		}
+	}
+}
+
+// TestAPIDatabaseFile: with API_DB_FILEPATH the messages outlive the process,
+// which is what lets a restart policy bring the api back without losing chat
+// history; a message that makes the api exit is never stored.
+func TestAPIDatabaseFile(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "db.json")
+	var exited []int
+	h, port, err := standin.Handler(standin.RoleAPI, func(k string) string {
+		return map[string]string{"API_PORT": "8080", "API_DB_FILEPATH": db}[k]
+	})
+	if err != nil || port != "8080" {
+		t.Fatalf("Handler: %v, port %q", err, port)
+	}
+	check(t, h, []exchange{
+		{method: "POST", path: "/messages", body: `{"AuthorUsername":"a","Text":"kept"}`, wantCode: 201},
+	})
+	crashing, err := standin.OpenAPI(standin.APIConfig{DBPath: db, Exit: func(c int) { exited = append(exited, c) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, crashing, []exchange{
+		{method: "GET", path: "/messages", wantCode: 200, wantBody: `[{"AuthorUsername":"a","Text":"kept"}]` + "\n"},
+		{method: "POST", path: "/messages", body: `{"AuthorUsername":"a","Text":"darn"}`, wantCode: 200},
+	})
+	if len(exited) != 1 {
+		t.Fatalf("exits %v, want one", exited)
+	}
+	restarted, err := standin.OpenAPI(standin.APIConfig{DBPath: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, restarted, []exchange{
+		{method: "GET", path: "/messages", wantCode: 200, wantBody: `[{"AuthorUsername":"a","Text":"kept"}]` + "\n"},
+	})
+
+	if err := os.WriteFile(db, []byte("not json"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := standin.OpenAPI(standin.APIConfig{DBPath: db}); err == nil || !strings.Contains(err.Error(), db) {
+		t.Errorf("OpenAPI on a corrupt database: error %v, want one naming %s", err, db)
 	}
 }

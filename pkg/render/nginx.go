@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -30,20 +31,22 @@ type NginxOptions struct {
 	CertFile, KeyFile string
 }
 
-type nginxUpstream struct {
-	Name, Service string
-	Port          int
-}
-
 type nginxLocation struct {
-	Path, Upstream, Service string
+	// Var names the variable that holds the service's URL: proxy_pass
+	// through a variable is what makes nginx resolve the name per request.
+	Path, Var, Service string
+	Port               int
 	// Health is the service's health path, the example in the comment.
 	Health string
+	// Strip replaces the Path prefix by / before proxying; Regexp is Path
+	// quoted for the rewrite that does it.
 	Strip  bool
+	Regexp string
 }
 
 // NginxConf renders nginx.conf: every public api at its path prefix,
-// stripped, and the frontend at /. Every value placed in the file was
+// stripped, and the frontend at /, each resolved through Docker's DNS per
+// request rather than once at start. Every value placed in the file was
 // validated by topology or the target (names, DNS names, URL paths), so
 // none can end a directive or open a block.
 func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
@@ -53,7 +56,6 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 	}
 	data := struct {
 		Header, Image, ServerName, RedirectPort, CertFile, KeyFile string
-		Upstreams                                                  []nginxUpstream
 		Locations                                                  []nginxLocation
 	}{
 		Header:     string(Header("#", cmd)),
@@ -70,15 +72,17 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 		if !s.Role.Public() {
 			continue
 		}
-		up := nginxUpstream{Name: strings.ReplaceAll(m.Name+"_"+s.Name, "-", "_"), Service: s.Name, Port: s.Port}
-		data.Upstreams = append(data.Upstreams, up)
+		loc := nginxLocation{Path: "/", Var: strings.ReplaceAll(m.Name+"_"+s.Name, "-", "_"), Service: s.Name, Port: s.Port}
 		if s.Role == topology.RoleFrontend {
-			frontend = nginxLocation{Path: "/", Upstream: up.Name, Service: s.Name}
+			frontend = loc
 			continue
 		}
-		data.Locations = append(data.Locations, nginxLocation{
-			Path: o.Prefixes[s.Name], Upstream: up.Name, Service: s.Name, Health: s.HealthPath, Strip: true,
-		})
+		loc.Path, loc.Health, loc.Strip = o.Prefixes[s.Name], s.HealthPath, true
+		// Paths are letters, digits, '.', '_', '~', '-' and '/' (topology
+		// checks), so the quoted regexp has no ';', '{' or space to end the
+		// directive.
+		loc.Regexp = regexp.QuoteMeta(loc.Path)
+		data.Locations = append(data.Locations, loc)
 	}
 	data.Locations = append(data.Locations, frontend)
 	var b bytes.Buffer

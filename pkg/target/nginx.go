@@ -171,6 +171,7 @@ func (c *nginxConfig) Readme(b *Build) render.Readme {
 	}
 	notes = append(notes,
 		"The key is ECDSA P-256 made in-process (no openssl step), and TLS keeps nginx's default cipher list: a list of only ECDHE-RSA suites (as hand-written setups often have) cannot serve an ECDSA certificate.",
+		"nginx looks each service up through Docker's DNS (127.0.0.11) when a request needs it, caching the answer for 5 s, instead of once at start: a service recreated with a new address (`docker compose up -d --force-recreate`) is reached again within seconds, without restarting nginx, and nginx starts while a service is still down.",
 		"No `pid` directive and no `http2` line: the image's compiled-in defaults apply, and the file also loads in older nginx builds.",
 	)
 	return render.Readme{BringUp: steps, Verify: b.Verify("--insecure"), Notes: notes}

@@ -222,8 +222,12 @@ func TestNoTargetSwitchOutside(t *testing.T) {
 			}
 			rel, _ := filepath.Rel("../..", p)
 			rel = filepath.ToSlash(rel)
-			if strings.HasPrefix(rel, "pkg/target/") || strings.HasPrefix(rel, "internal/standin/") {
-				return nil
+			// pkg/target is where target names belong; the engine harnesses
+			// say "docker" and "nginx" for the programs, not the targets.
+			for _, own := range []string{"pkg/target/", "internal/standin/", "internal/dockertest/", "internal/kubetest/"} {
+				if strings.HasPrefix(rel, own) {
+					return nil
+				}
 			}
 			f, err := parser.ParseFile(fset, p, nil, 0)
 			if err != nil {

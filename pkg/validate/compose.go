@@ -352,7 +352,10 @@ func (c *composeCheck) checkBrowserURL(s types.ServiceConfig, field, v string) {
 			c.add(s.Name, field, "relative, so the browser calls %s…, which nginx location %s sends back to %s itself; add a location %s/ that proxies to the service it should reach", call, loc.prefix, s.Name, strings.TrimSuffix(u.Path, "/"))
 			return
 		}
-		if loc.prefix != "/" && target.Path == "" {
+		if loc.prefix != "/" && loc.viaVar && !loc.stripped {
+			c.add(s.Name, field, "relative, so the browser calls %s…, which nginx location %s in %s forwards with the prefix still on (a proxy_pass through a variable passes the URI unchanged), while the service behind it serves its routes at its root: add rewrite ^%s(.*)$ /$1 break; before proxy_pass", call, loc.prefix, c.rel(conf), regexp.QuoteMeta(loc.prefix))
+		}
+		if loc.prefix != "/" && !loc.viaVar && target.Path == "" && !loc.stripped {
 			c.add(s.Name, field, "relative, so the browser calls %s…, which nginx location %s in %s forwards with the prefix still on (proxy_pass %s has no URI), while the service behind it serves its routes at its root: write proxy_pass %s/", call, loc.prefix, c.rel(conf), loc.proxyPass, strings.TrimSuffix(loc.proxyPass, "/"))
 		}
 		return

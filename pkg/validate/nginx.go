@@ -138,7 +138,64 @@ func (n *nginxConf) walk(fn func(d *directive, parents []*directive)) {
 type location struct {
 	prefix    string
 	proxyPass string
-	line      int
+	// stripped: a `rewrite ... break` in the location takes the prefix off
+	// the path it was asked about before proxying.
+	stripped bool
+	// viaVar: proxy_pass names a variable (set to proxyPass), which passes
+	// the request URI on as it is: only a rewrite strips the prefix.
+	viaVar bool
+	line   int
+}
+
+// proxyVar matches a proxy_pass argument that is one variable, as in
+// `set $api http://api:8080; proxy_pass $api;`, the form that makes nginx
+// resolve the host per request instead of once at start.
+var proxyVar = regexp.MustCompile(`^\$(\w+)$`)
+
+// resolveVar returns arg with a whole-argument variable replaced by the
+// value a `set` in the innermost enclosing block gives it; the line of that
+// set; and whether a variable was resolved. Values computed at request
+// time (anything but a literal set) stay unresolved.
+func resolveVar(arg string, scopes []*directive) (string, int, bool) {
+	m := proxyVar.FindStringSubmatch(arg)
+	if m == nil {
+		return arg, 0, false
+	}
+	for i := len(scopes) - 1; i >= 0; i-- {
+		val, line, found := "", 0, false
+		scopes[i].each("set", func(d *directive) {
+			if len(d.args) == 2 && d.args[0] == "$"+m[1] && !strings.Contains(d.args[1], "$") {
+				val, line, found = d.args[1], d.line, true
+			}
+		})
+		if found {
+			return val, line, true
+		}
+	}
+	return arg, 0, false
+}
+
+// stripsPrefix reports whether a `rewrite REGEX REPLACEMENT break;` of the
+// location turns path into one that no longer starts with prefix (nginx's
+// regexes are PCRE; the simple ones used for this read the same in Go).
+func stripsPrefix(loc *directive, prefix, path string) bool {
+	stripped := false
+	loc.each("rewrite", func(d *directive) {
+		if len(d.args) != 3 || d.args[2] != "break" {
+			return
+		}
+		re, err := regexp.Compile(d.args[0])
+		if err != nil {
+			return
+		}
+		m := re.FindStringSubmatchIndex(path)
+		if m == nil {
+			return
+		}
+		out := string(re.ExpandString(nil, d.args[1], path, m))
+		stripped = stripped || !strings.HasPrefix(out, prefix)
+	})
+	return stripped
 }
 
 // bestLocation returns the longest prefix location matching path in a
@@ -156,10 +213,10 @@ func (n *nginxConf) bestLocation(path string) *location {
 		if best != nil && len(best.prefix) >= len(prefix) {
 			return
 		}
-		l := &location{prefix: prefix, line: d.line}
+		l := &location{prefix: prefix, line: d.line, stripped: stripsPrefix(d, prefix, path)}
 		d.each("proxy_pass", func(p *directive) {
 			if len(p.args) == 1 {
-				l.proxyPass = p.args[0]
+				l.proxyPass, _, l.viaVar = resolveVar(p.args[0], append(append([]*directive{}, parents...), d))
 			}
 		})
 		best = l
@@ -167,8 +224,10 @@ func (n *nginxConf) bestLocation(path string) *location {
 	return best
 }
 
-// upstreamHosts returns the host names nginx resolves at startup: those in
-// proxy_pass URLs that are not upstream blocks, and servers of upstream blocks.
+// upstreamHosts returns the host names nginx proxies to: servers of
+// upstream blocks and hosts in proxy_pass URLs that are not upstream blocks
+// (resolved at start), and hosts of proxy_pass variables set to a literal
+// URL (resolved per request through the resolver directive).
 func (n *nginxConf) upstreamHosts() []proxyTarget {
 	upstreams := map[string]bool{}
 	var out []proxyTarget
@@ -183,15 +242,22 @@ func (n *nginxConf) upstreamHosts() []proxyTarget {
 			})
 		}
 	})
-	n.walk(func(d *directive, _ []*directive) {
-		if d.name != "proxy_pass" || len(d.args) != 1 || strings.Contains(d.args[0], "$") {
+	n.walk(func(d *directive, parents []*directive) {
+		if d.name != "proxy_pass" || len(d.args) != 1 {
 			return
 		}
-		u, err := url.Parse(d.args[0])
+		arg, line, viaVar := resolveVar(d.args[0], parents)
+		if !viaVar {
+			line = d.line
+		}
+		if strings.Contains(arg, "$") {
+			return
+		}
+		u, err := url.Parse(arg)
 		if err != nil || u.Host == "" || upstreams[u.Hostname()] {
 			return
 		}
-		out = append(out, proxyTarget{host: u.Hostname(), port: urlPort(u), line: d.line})
+		out = append(out, proxyTarget{host: u.Hostname(), port: urlPort(u), line: line, perRequest: viaVar})
 	})
 	return out
 }
@@ -200,6 +266,9 @@ type proxyTarget struct {
 	host string
 	port int
 	line int
+	// perRequest: nginx resolves host when a request needs it, so a name
+	// that does not resolve gives 502s rather than stopping nginx at start.
+	perRequest bool
 }
 
 func splitHostPort(s string, def int) (string, int) {
@@ -238,7 +307,11 @@ func (c *composeCheck) checkNginx(s types.ServiceConfig, conf string, mounts map
 			f := fmt.Sprintf("line %d", t.line)
 			switch {
 			case !found:
-				probs = append(probs, Problem{File: display, Resource: "nginx", Field: f, Message: fmt.Sprintf("proxies to %q, which is not a service of %s (services: %s); nginx in service %s fails to start with host not found", t.host, c.file, strings.Join(c.p.ServiceNames(), ", "), s.Name)})
+				effect := fmt.Sprintf("nginx in service %s fails to start with host not found", s.Name)
+				if t.perRequest {
+					effect = fmt.Sprintf("nginx in service %s answers 502 there, as the name does not resolve", s.Name)
+				}
+				probs = append(probs, Problem{File: display, Resource: "nginx", Field: f, Message: fmt.Sprintf("proxies to %q, which is not a service of %s (services: %s); %s", t.host, c.file, strings.Join(c.p.ServiceNames(), ", "), effect)})
 			case !shared:
 				probs = append(probs, Problem{File: display, Resource: "nginx", Field: f, Message: fmt.Sprintf("proxies to %q, but service %s shares no network with %s; put both on one network", t.host, target.Name, s.Name)})
 			default:
