@@ -13,6 +13,7 @@ var registry = []Target{
 	nginx{},
 	minikube{},
 	gke{},
+	ingress{},
 }
 
 // All returns every target in order.

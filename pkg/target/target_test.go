@@ -507,6 +507,8 @@ func typedObject(kind string) (any, bool) {
 		return &policyv1.PodDisruptionBudget{}, true
 	case "NetworkPolicy":
 		return &networkingv1.NetworkPolicy{}, true
+	case "Ingress":
+		return &networkingv1.Ingress{}, true
 	case "GatewayClass":
 		return &gwv1.GatewayClass{}, true
 	case "Gateway":
@@ -585,7 +587,7 @@ func TestCheckFlags(t *testing.T) {
 	if err := CheckFlags([]Target{docker}, Overrides{Address: "1.2.3.4"}); err == nil || err.Error() != "--address applies only to gke, not to docker; drop the flag or choose one of those targets" {
 		t.Errorf("--address on docker: %v", err)
 	}
-	if err := CheckFlags([]Target{gke}, Overrides{Hosts: map[string]string{"web": "x"}}); err == nil || !strings.HasPrefix(err.Error(), "--host applies only to minikube, not to gke") {
+	if err := CheckFlags([]Target{gke}, Overrides{Hosts: map[string]string{"web": "x"}}); err == nil || !strings.HasPrefix(err.Error(), "--host applies only to minikube, ingress, not to gke") {
 		t.Errorf("--host on gke: %v", err)
 	}
 	if err := CheckFlags([]Target{docker, minikube}, Overrides{Namespace: "x", Hosts: map[string]string{"web": "x"}}); err != nil {
