@@ -67,6 +67,14 @@ func summarize(r *Result) []string {
 		}
 	}
 
+	// Ingress and the Gateway API: what ingress2gateway would convert.
+	if sentence := ingressMigration(r.Changes); sentence != "" {
+		add("%s", sentence)
+		if !slices.ContainsFunc(r.Wiring, func(w WiringChange) bool { return w.Changed }) {
+			add("Every URL stays as it was: the routes serve the same hostnames and paths, so neither the browser nor the services see a difference.")
+		}
+	}
+
 	// Routes: hostname against path routing, and filters.
 	var byPath, byHost []string
 	for _, c := range changed(r.Changes, "HTTPRoute") {
@@ -446,4 +454,118 @@ func containerFieldTitle(f Field) string {
 		return "Startup probes"
 	}
 	return ""
+}
+
+// ingressMigration describes a move between Ingress and the Gateway API, as
+// a converter such as ingress2gateway does it: each Ingress becomes the
+// HTTPRoute to the same backend Service, the ingress class a Gateway of a
+// GatewayClass, and ingress-nginx's rewrite annotation a URLRewrite filter.
+// It says nothing when the change is not such a move.
+func ingressMigration(cs []Change) string {
+	type end struct {
+		name, match string
+		rewrite     bool
+	}
+	ingresses, routes := map[string]end{}, map[string]end{}
+	var ingOp, routeOp string
+	var classes, gateways []string
+	for _, c := range cs {
+		if c.Type != TypeKubernetes || c.Op == OpChanged {
+			continue
+		}
+		v := c.before
+		if c.Op == OpAdded {
+			v = c.after
+		}
+		switch c.Kind {
+		case "Ingress":
+			ingOp = c.Op
+			if class := str(lookup(v, "spec", "ingressClassName")); class != "" && !slices.Contains(classes, class) {
+				classes = append(classes, class)
+			}
+			rules, _ := lookup(v, "spec", "rules").([]any)
+			for _, rule := range rules {
+				paths, _ := lookup(rule, "http", "paths").([]any)
+				for _, p := range paths {
+					e := end{name: c.Name, match: ingressMatch(str(lookup(rule, "host")), str(lookup(p, "path"))),
+						rewrite: str(lookup(v, "metadata", "annotations", "nginx.ingress.kubernetes.io/rewrite-target")) != ""}
+					ingresses[str(lookup(p, "backend", "service", "name"))] = e
+				}
+			}
+		case "HTTPRoute":
+			routeOp = c.Op
+			hosts := scalars(lookup(v, "spec", "hostnames"))
+			rules, _ := lookup(v, "spec", "rules").([]any)
+			for _, rule := range rules {
+				one := map[string]any{"spec": map[string]any{"rules": []any{rule}}}
+				path := strings.TrimPrefix(routePaths(one)[0], "path ")
+				refs, _ := lookup(rule, "backendRefs").([]any)
+				for _, ref := range refs {
+					routes[str(lookup(ref, "name"))] = end{name: c.Name, match: ingressMatch(strings.Join(hosts, ", "), path),
+						rewrite: len(routeFilters(one)) > 0}
+				}
+			}
+		case "Gateway":
+			gateways = append(gateways, fmt.Sprintf("Gateway %s (class %s)", objectName(c), str(lookup(v, "spec", "gatewayClassName"))))
+		}
+	}
+	if ingOp == "" || routeOp == "" || ingOp == routeOp {
+		return ""
+	}
+	var pairs []string
+	rewrites := 0
+	for _, svc := range slices.Sorted(maps.Keys(ingresses)) {
+		i, ok := routes[svc]
+		if !ok {
+			continue
+		}
+		g := ingresses[svc]
+		if ingOp == OpAdded {
+			g, i = i, g
+		}
+		from, to := "Ingress "+g.name+" ("+g.match+")", "HTTPRoute "+i.name+" ("+i.match+")"
+		if ingOp == OpAdded {
+			from, to = "HTTPRoute "+g.name+" ("+g.match+")", "Ingress "+i.name+" ("+i.match+")"
+		}
+		pairs = append(pairs, from+" -> "+to)
+		if g.rewrite || i.rewrite {
+			rewrites++
+		}
+	}
+	if len(pairs) == 0 {
+		return ""
+	}
+	title := "From Ingress to the Gateway API, as ingress2gateway converts it"
+	classPart := fmt.Sprintf("ingress class %s -> %s", orNone(strings.Join(classes, ", ")), orNone(strings.Join(gateways, ", ")))
+	rewritePart := "rewrite-target annotations -> URLRewrite filters"
+	if ingOp == OpAdded {
+		title = "From the Gateway API back to Ingress"
+		classPart = fmt.Sprintf("%s -> ingress class %s", orNone(strings.Join(gateways, ", ")), orNone(strings.Join(classes, ", ")))
+		rewritePart = "URLRewrite filters -> rewrite-target annotations"
+	}
+	parts := []string{strings.Join(pairs, "; "), classPart}
+	if rewrites > 0 {
+		parts = append(parts, rewritePart)
+	}
+	return title + ": " + strings.Join(parts, "; ") + "."
+}
+
+// ingressMatch is an Ingress path as a route match reads: host and prefix,
+// with ingress-nginx's "(/|$)(.*)" rewrite pattern shown as the prefix.
+func ingressMatch(host, path string) string {
+	path = strings.TrimSuffix(path, "(/|$)(.*)")
+	if host == "" {
+		return "path " + path
+	}
+	if path == "/" || path == "" {
+		return "hostname " + host
+	}
+	return "hostname " + host + " path " + path
+}
+
+func objectName(c Change) string {
+	if c.Namespace != "" {
+		return c.Namespace + "/" + c.Name
+	}
+	return c.Name
 }

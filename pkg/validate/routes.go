@@ -4,17 +4,20 @@ import (
 	"cmp"
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/synctl/synctl/pkg/gkeapi"
 )
 
-// routedRule is one HTTPRoute rule attached to an existing Gateway.
+// routedRule is one HTTPRoute rule attached to an existing Gateway, or one
+// Ingress path.
 type routedRule struct {
 	route     *object
 	gateway   *object
@@ -78,6 +81,45 @@ func (c *cluster) routedRules() []routedRule {
 			}
 		}
 	}
+	return append(out, c.ingressRules()...)
+}
+
+// ingressPrefixRegexp is the path ingress-nginx needs to strip a prefix:
+// "/api(/|$)(.*)" with rewrite-target "/$2".
+var ingressPrefixRegexp = regexp.MustCompile(`^(/[^()]*?)\(/\|\$\)\(\.\*\)$`)
+
+// ingressRules turns every Ingress path into a rule, reading ingress-nginx's
+// regular-expression prefix with a rewrite as a stripped prefix.
+func (c *cluster) ingressRules() []routedRule {
+	var out []routedRule
+	for _, o := range c.list("Ingress", "") {
+		ing := o.obj.(*networkingv1.Ingress)
+		rewrite := ing.Annotations["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"
+		for _, rule := range ing.Spec.Rules {
+			if rule.HTTP == nil {
+				continue
+			}
+			var hosts []string
+			if rule.Host != "" {
+				hosts = []string{rule.Host}
+			}
+			for _, p := range rule.HTTP.Paths {
+				rr := routedRule{route: o, hostnames: hosts, matchType: gatewayv1.PathMatchPathPrefix, path: cmp.Or(p.Path, "/")}
+				if p.PathType != nil && *p.PathType == networkingv1.PathTypeExact {
+					rr.matchType = gatewayv1.PathMatchExact
+				}
+				if m := ingressPrefixRegexp.FindStringSubmatch(p.Path); m != nil {
+					rr.path, rr.rewrite = regexp.MustCompile(`\\(.)`).ReplaceAllString(m[1], "$1"), rewrite
+				}
+				if b := p.Backend.Service; b != nil {
+					if svc := c.get("Service", o.ns(), b.Name); svc != nil {
+						rr.backends = append(rr.backends, svc)
+					}
+				}
+				out = append(out, rr)
+			}
+		}
+	}
 	return out
 }
 
@@ -99,7 +141,7 @@ func (r *routedRule) matchLen(path string) int {
 
 func (c *cluster) checkBrowserURL(o *object, name, value string, report func(string, ...any)) {
 	if value == "" {
-		report("empty: the page loads but the browser cannot reach the api; set it to the api's public URL or a same-origin path such as /api")
+		report("empty: the page loads but the browser cannot reach what it names; set it to that service's public URL or a same-origin path such as /api")
 		return
 	}
 	rules := c.routedRules()
@@ -126,7 +168,7 @@ func (c *cluster) checkBrowserURL(o *object, name, value string, report func(str
 		if anyHost || len(rules) == 0 {
 			return // a route without hostnames answers on any address (e.g. the load balancer's IP)
 		}
-		report("host %q is not a hostname any HTTPRoute serves (routed hostnames: %s), so the browser cannot reach the api there; use one of them", host, joinSorted(routed))
+		report("host %q is not a hostname any HTTPRoute or Ingress serves (routed hostnames: %s), so the browser cannot reach what it names there; use one of them", host, joinSorted(routed))
 		return
 	}
 	if !strings.HasPrefix(u.Path, "/") {
@@ -143,19 +185,23 @@ func (c *cluster) checkBrowserURL(o *object, name, value string, report func(str
 		}
 	}
 	if best == nil {
-		report("relative, so the browser calls %s… on the page's own origin, but no HTTPRoute routes it; add an HTTPRoute rule with PathPrefix %s to the Service it should reach", call, strings.TrimSuffix(u.Path, "/"))
+		report("relative, so the browser calls %s… on the page's own origin, but no HTTPRoute or Ingress routes it; add a rule with path prefix %s to the Service it should reach", call, strings.TrimSuffix(u.Path, "/"))
 		return
 	}
 	meta, _, _ := o.podTemplate()
 	for _, s := range best.backends {
 		sel := s.obj.(*corev1.Service).Spec.Selector
 		if meta != nil && len(sel) > 0 && labels.SelectorFromSet(sel).Matches(labels.Set(meta.Labels)) {
-			report("relative, so the browser calls %s… on the page's own origin, which HTTPRoute %s (PathPrefix %s) sends back to %s, this page's own Service; add a rule with PathPrefix %s to the Service it should reach", call, best.route.Name, best.path, s.Name, strings.TrimSuffix(u.Path, "/"))
+			report("relative, so the browser calls %s… on the page's own origin, which %s %s (PathPrefix %s) sends back to %s, this page's own Service; add a rule with PathPrefix %s to the Service it should reach", call, best.route.Kind, best.route.Name, best.path, s.Name, strings.TrimSuffix(u.Path, "/"))
 			return
 		}
 	}
 	if strings.TrimSuffix(best.path, "/") != "" && !best.rewrite {
-		report("relative, so the browser calls %s…, which %s forwards with the %s prefix still on, while the Service behind it serves its routes at its root: add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /", call, best.route.resource(), best.path)
+		fix := "add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /"
+		if best.route.Kind == "Ingress" {
+			fix = "match the path " + strings.TrimSuffix(best.path, "/") + "(/|$)(.*) with pathType ImplementationSpecific and annotate the Ingress nginx.ingress.kubernetes.io/use-regex: \"true\" and nginx.ingress.kubernetes.io/rewrite-target: /$2"
+		}
+		report("relative, so the browser calls %s…, which %s forwards with the %s prefix still on, while the Service behind it serves its routes at its root: %s", call, best.route.resource(), best.path, fix)
 	}
 }
 
@@ -166,7 +212,7 @@ func (c *cluster) checkBrowserURL(o *object, name, value string, report func(str
 func (c *cluster) checkLoadBalancerHealth() {
 	done := map[*object]bool{}
 	for _, r := range c.routedRules() {
-		if !gkeClass(string(r.gateway.obj.(*gatewayv1.Gateway).Spec.GatewayClassName)) {
+		if r.gateway == nil || !gkeClass(string(r.gateway.obj.(*gatewayv1.Gateway).Spec.GatewayClassName)) {
 			continue
 		}
 		for _, s := range r.backends {
