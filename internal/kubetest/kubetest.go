@@ -94,7 +94,7 @@ func findTools() (tools, error) {
 	var missing []string
 	if p := os.Getenv(EnvAPIServer); p != "" {
 		if _, err := os.Stat(p); err != nil {
-			missing = append(missing, fmt.Sprintf("kube-apiserver: $%s=%s: %v; unset it or point it at a kube-apiserver binary", EnvAPIServer, p, err))
+			missing = append(missing, fmt.Sprintf("kube-apiserver: $%s=%s: %v; unset it to use the one `bash .ci/kube-tools.sh` builds, or point it at a kube-apiserver binary", EnvAPIServer, p, err))
 		}
 		ts.apiserver = p
 	} else {
