@@ -283,6 +283,13 @@ func TestInterrupted(t *testing.T) {
 				t.Fatalf("finished, but the bundle is incomplete: %s", errs)
 			}
 			return
+		case code == -1 && cmd.ProcessState.Sys().(syscall.WaitStatus).Signaled():
+			// The signal came before synctl set up its handling (a loaded
+			// machine starts the test binary slowly): killed before it
+			// wrote anything, which must show.
+			if after := snapshot(t, out); !mapsEqual(before, after) {
+				t.Fatalf("killed by %s before its handler, but the directory changed", sig)
+			}
 		case code == exitInterrupted:
 			interrupted++
 			if !strings.Contains(stderr.String(), "interrupted: "+out+" was left as it was") {

@@ -57,45 +57,20 @@ func checkHealthCheckPolicy(o *object, p *gkeapi.HealthCheckPolicy) []Problem {
 	if d == nil {
 		return probs
 	}
-	rng := func(field string, v *int32, lo, hi int32) {
-		if v != nil && (*v < lo || *v > hi) {
-			add("spec.default."+field, "%d is out of range: GKE allows %d-%d", *v, lo, hi)
-		}
-	}
-	rng("checkIntervalSec", d.CheckIntervalSec, 1, 300)
-	rng("timeoutSec", d.TimeoutSec, 1, 300)
-	rng("healthyThreshold", d.HealthyThreshold, 1, 10)
-	rng("unhealthyThreshold", d.UnhealthyThreshold, 1, 10)
-	if d.CheckIntervalSec != nil && d.TimeoutSec != nil && *d.TimeoutSec > *d.CheckIntervalSec {
-		add("spec.default.timeoutSec", "%d is longer than checkIntervalSec %d; the timeout must not exceed the interval", *d.TimeoutSec, *d.CheckIntervalSec)
-	}
-	c := d.Config
-	if c == nil {
+	// Ranges, enums, the timeout against the interval and which config
+	// block goes with which type are rules of the HealthCheckPolicy CRD
+	// (pkg/gkeapi), checked with the rest of its schema, as the API server
+	// checks them.
+	if d.Config == nil {
 		return probs
-	}
-	set := map[string]bool{
-		"httpHealthCheck": c.HTTPHealthCheck != nil, "httpsHealthCheck": c.HTTPSHealthCheck != nil,
-		"http2HealthCheck": c.HTTP2HealthCheck != nil, "tcpHealthCheck": c.TCPHealthCheck != nil,
-		"grpcHealthCheck": c.GRPCHealthCheck != nil,
 	}
 	want := ""
 	for _, b := range configBlocks {
-		if b.typ == c.Type {
+		if b.typ == d.Config.Type {
 			want = b.field
 		}
 	}
-	if want == "" {
-		add("spec.default.config.type", "%q is not a health check type; use one of HTTP, HTTPS, HTTP2, TCP, GRPC", c.Type)
-		return probs
-	}
-	for _, b := range configBlocks {
-		if set[b.field] && b.field != want {
-			add("spec.default.config."+b.field, "is set but config.type is %s, which reads %s; rename the block or change the type", c.Type, want)
-		}
-	}
-	if !set[want] {
-		add("spec.default.config."+want, "required when config.type is %s", c.Type)
-	}
+	c := d.Config
 	if h, _ := policyHTTPBlock(p); h != nil {
 		if h.RequestPath != "" && h.RequestPath[0] != '/' {
 			add("spec.default.config."+want+".requestPath", "%q must start with /", h.RequestPath)

@@ -181,13 +181,16 @@ func decode(d *kubeDoc) (obj any, probs []Problem) {
 		}
 		probs = append(probs, Problem{File: d.File, Resource: d.resource(), Field: m[2], Message: msg})
 	}
-	if strings.HasPrefix(d.APIVersion, "gateway.networking.k8s.io/") {
+	if source := crd.VersionOf(d.APIVersion, d.Kind); strings.HasPrefix(d.APIVersion, "gateway.networking.k8s.io/") || source == crd.GKEVersion {
+		if source != crd.GKEVersion {
+			source += " CRD"
+		}
 		errs, err := crd.Validate(d.Raw)
 		if err != nil && !errors.Is(err, crd.ErrUnavailable) { // unavailable: reported by Paths as skipped
 			probs = append(probs, Problem{File: d.File, Resource: d.resource(), Field: "-", Message: err.Error()})
 		}
 		for _, e := range errs {
-			probs = append(probs, Problem{File: d.File, Resource: d.resource(), Field: e.Field, Message: e.Message + " (" + crd.Version() + " CRD)"})
+			probs = append(probs, Problem{File: d.File, Resource: d.resource(), Field: e.Field, Message: e.Message + " (" + source + ")"})
 		}
 	}
 	if d.Name == "" {

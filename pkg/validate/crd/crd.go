@@ -1,8 +1,13 @@
 // Package crd validates Gateway API objects offline against the
-// CustomResourceDefinitions shipped in the sigs.k8s.io/gateway-api module:
-// the OpenAPI schema (types, enums, patterns, limits, defaults) and the CEL
-// rules (x-kubernetes-validations), evaluated with the same code the
-// Kubernetes API server uses (k8s.io/apiextensions-apiserver).
+// CustomResourceDefinitions shipped in the sigs.k8s.io/gateway-api module,
+// and GKE HealthCheckPolicy objects against the CRD synctl generates from
+// pkg/gkeapi's types: the OpenAPI schema (types, enums, patterns, limits,
+// defaults) and the CEL rules (x-kubernetes-validations), evaluated with the
+// same code the Kubernetes API server uses (k8s.io/apiextensions-apiserver).
+//
+// The HealthCheckPolicy CRD is embedded in pkg/gkeapi (GKE publishes none),
+// so it is always available; it is the schema the project's test API
+// servers install too, which keeps offline and server verdicts equal.
 //
 // The CRDs are read, not copied: synctl keeps no copy of another project's
 // files. They come from the module's own config/crd/standard directory in the
@@ -35,6 +40,8 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
+
+	"github.com/synctl/synctl/pkg/gkeapi"
 )
 
 // EnvDir names an environment variable that, when set, is the directory of
@@ -118,7 +125,8 @@ func moduleCaches() []string {
 	return nil
 }
 
-// Available reports whether the CRDs can be read, or why not.
+// Available reports whether the Gateway API CRDs can be read, or why not.
+// The embedded HealthCheckPolicy CRD needs nothing and is not part of it.
 func Available() error {
 	_, err := catalog()
 	return err
@@ -176,26 +184,79 @@ func loadDir(dir string) (map[key]*entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.Unmarshal(data, &crd); err != nil {
+		if err := addCRD(out, data); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if crd.Kind != "CustomResourceDefinition" {
-			continue
-		}
-		for _, v := range crd.Spec.Versions {
-			if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-				continue
-			}
-			e := &entry{props: v.Schema.OpenAPIV3Schema}
-			e.once = sync.OnceValues(func() (*compiled, error) { return compile(e.props) })
-			out[key{crd.Spec.Group + "/" + v.Name, crd.Spec.Names.Kind}] = e
 		}
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: no CustomResourceDefinition in %s", ErrUnavailable, dir)
 	}
 	return out, nil
+}
+
+// addCRD adds the served versions of the CRD in data (a YAML document; not
+// a CRD: nothing) to out, schemas uncompiled.
+func addCRD(out map[key]*entry, data []byte) error {
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := yaml.Unmarshal(data, &crd); err != nil {
+		return err
+	}
+	if crd.Kind != "CustomResourceDefinition" {
+		return nil
+	}
+	for _, v := range crd.Spec.Versions {
+		if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		e := &entry{props: v.Schema.OpenAPIV3Schema}
+		e.once = sync.OnceValues(func() (*compiled, error) { return compile(e.props) })
+		out[key{crd.Spec.Group + "/" + v.Name, crd.Spec.Names.Kind}] = e
+	}
+	return nil
+}
+
+// GKEVersion names the source of the HealthCheckPolicy schema in messages.
+const GKEVersion = "synctl's networking.gke.io CRD (pkg/gkeapi)"
+
+// embedded holds the CRDs compiled into synctl: HealthCheckPolicy.
+var embedded = sync.OnceValues(func() (map[key]*entry, error) {
+	out := map[key]*entry{}
+	if err := addCRD(out, gkeapi.CRD()); err != nil {
+		return nil, fmt.Errorf("embedded %s: %w", gkeapi.CRDFile, err)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("embedded %s holds no served CustomResourceDefinition version", gkeapi.CRDFile)
+	}
+	return out, nil
+})
+
+// lookup finds the CRD of k: the embedded ones first, which need nothing
+// from the machine, then the Gateway API's.
+func lookup(k key) (*entry, error) {
+	emb, err := embedded()
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := emb[k]; ok {
+		return e, nil
+	}
+	c, err := catalog()
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := c[k]; ok {
+		return e, nil
+	}
+	return nil, fmt.Errorf("no CustomResourceDefinition for %s %s in %s", k.apiVersion, k.kind, Version())
+}
+
+// VersionOf names where the schema for apiVersion/kind comes from, for
+// messages: GKEVersion for the embedded CRDs, else Version().
+func VersionOf(apiVersion, kind string) string {
+	if emb, err := embedded(); err == nil && emb[key{apiVersion, kind}] != nil {
+		return GKEVersion
+	}
+	return Version()
 }
 
 func compile(props *apiextensionsv1.JSONSchemaProps) (*compiled, error) {
@@ -220,20 +281,19 @@ func compile(props *apiextensionsv1.JSONSchemaProps) (*compiled, error) {
 
 // Known reports whether apiVersion/kind has a CRD.
 func Known(apiVersion, kind string) bool {
-	c, err := catalog()
-	if err != nil {
-		return false
-	}
-	_, ok := c[key{apiVersion, kind}]
-	return ok
+	_, err := lookup(key{apiVersion, kind})
+	return err == nil
 }
 
 // Kinds lists the apiVersion/kind pairs that have a CRD, sorted.
 func Kinds() []string {
-	c, _ := catalog()
 	var out []string
-	for k := range c {
-		out = append(out, k.apiVersion+" "+k.kind)
+	emb, _ := embedded()
+	c, _ := catalog()
+	for _, m := range []map[key]*entry{emb, c} {
+		for k := range m {
+			out = append(out, k.apiVersion+" "+k.kind)
+		}
 	}
 	sort.Strings(out)
 	return out
@@ -243,17 +303,15 @@ func Kinds() []string {
 // apiVersion and kind as the API server would on create: defaults are
 // applied first (to a copy), then the OpenAPI schema, then the CEL rules.
 // It returns an error only when the CRDs are not available (ErrUnavailable),
-// the kind has no CRD, or the CRD itself cannot be compiled.
+// the kind has no CRD, or the CRD itself cannot be compiled. A
+// HealthCheckPolicy is checked against the embedded CRD, which is always
+// available.
 func Validate(obj map[string]any) ([]Error, error) {
 	apiVersion, _ := obj["apiVersion"].(string)
 	kind, _ := obj["kind"].(string)
-	c, err := catalog()
+	e, err := lookup(key{apiVersion, kind})
 	if err != nil {
 		return nil, err
-	}
-	e, ok := c[key{apiVersion, kind}]
-	if !ok {
-		return nil, fmt.Errorf("no CustomResourceDefinition for %s %s in %s", apiVersion, kind, Version())
 	}
 	v, err := e.once()
 	if err != nil {
