@@ -182,7 +182,6 @@ func (wk *walker) corsFix(r *reach) string {
 type viaLink struct {
 	svc   *topology.Service // the service that uses the link
 	env   string
-	key   string
 	to    *topology.Service
 	model string
 }
@@ -194,7 +193,7 @@ func (wk *walker) via(svc *topology.Service, c topology.Check) *viaLink {
 	for _, l := range svc.Links {
 		if l.Env == c.Via {
 			to, _ := wk.m.Service(l.To)
-			return &viaLink{svc: svc, env: l.Env, key: wk.key(svc.Name, l.Env), to: to, model: wk.w.Link(svc.Name, l.Env)}
+			return &viaLink{svc: svc, env: l.Env, to: to, model: wk.w.Link(svc.Name, l.Env)}
 		}
 	}
 	return nil
@@ -206,12 +205,12 @@ func (wk *walker) via(svc *topology.Service, c topology.Check) *viaLink {
 func (v *viaLink) failure(h Hop, answer []byte, what string) Hop {
 	text := bodyText(answer)
 	called := calledURL(text)
-	wiring := fmt.Sprintf("%s on %s (%s)", v.key, v.svc.Name, v.model)
+	wiring := fmt.Sprintf("%s on %s (%s)", v.env, v.svc.Name, v.model)
 	var host string
 	if called != nil {
 		host = called.Hostname()
 		if called.Host != mustHost(v.model) {
-			wiring = fmt.Sprintf("%s on %s (%s in the model; %s called %s)", v.key, v.svc.Name, v.model, v.svc.Name, called)
+			wiring = fmt.Sprintf("%s on %s (%s in the model; %s called %s)", v.env, v.svc.Name, v.model, v.svc.Name, called)
 		}
 	}
 	why := fmt.Sprintf("%s: %s answers this check through %s, and answered %s", what, v.svc.Name, v.env, snippet(answer))

@@ -281,7 +281,8 @@ func TestRunFailures(t *testing.T) {
 		{
 			name: "via link on the host without extra_hosts", spec: shop, setup: setup{layout: direct, env: map[string]map[string]string{"catalog": {"PRICING_BASE_URL": "http://host.docker.internal:9004"}}},
 			hop: "catalog:quote", cause: verify.CauseLinkUnreachable,
-			text: []string{"host.docker.internal resolves only when the container is given it as an extra host", "extra_hosts"},
+			// Two services set PRICING_BASE_URL: "on catalog" tells them apart.
+			text: []string{"at fault: PRICING_BASE_URL on catalog (", "host.docker.internal resolves only when the container is given it as an extra host", "extra_hosts"},
 		},
 		{
 			name: "via link refused", spec: transit, setup: setup{layout: direct, env: map[string]map[string]string{"trips": {"FARES_ADDR": "http://unreachable:6060"}}},

@@ -229,7 +229,9 @@ func (wk *walker) linkHop(ctx context.Context, name string, owner *topology.Serv
 	h := Hop{Name: name, Kind: KindLink, Service: owner.Name}
 	to, _ := wk.m.Service(l.To)
 	model := wk.w.Link(owner.Name, l.Env)
-	r := &reach{svc: to, name: name, owner: owner.Name, model: model, served: model}
+	// At-fault lines say "ENV on owner", which is unique without the
+	// wiring's key (the hop's name).
+	r := &reach{svc: to, name: l.Env, owner: owner.Name, model: model, served: model}
 	// The first link to a service decides how the browser reaches it; a
 	// failed one keeps the browser from it.
 	claim := func(h Hop) Hop {
@@ -280,7 +282,7 @@ func (wk *walker) linkHop(ctx context.Context, name string, owner *topology.Serv
 		r.served = served
 		h.Detail += fmt.Sprintf(": %q", served)
 	}
-	atFault := fmt.Sprintf("%s %q on %s", name, r.served, owner.Name)
+	atFault := fmt.Sprintf("%s %q on %s", l.Env, r.served, owner.Name)
 	modelFix := fmt.Sprintf("set %s on %s to %q, how the browser reaches %s in this deployment", l.Env, owner.Name, model, to.Name)
 	if r.served == "" {
 		return claim(fail(h, CauseEmptyURL, atFault,
