@@ -40,11 +40,12 @@ type dockerHost struct {
 	nets       []*bridge // nets[0] is the default bridge
 	containers []*container
 
-	mu    sync.Mutex
-	procs []*proc
-	lns   []net.Listener
-	conns map[net.Conn]bool // forwarded connections still open
-	fwd   sync.WaitGroup    // forwarder goroutines
+	mu      sync.Mutex
+	procs   []*proc
+	lns     []net.Listener
+	closers []io.Closer       // DNS servers' sockets
+	conns   map[net.Conn]bool // forwarded connections still open
+	fwd     sync.WaitGroup    // forwarder goroutines
 }
 
 type bridge struct {
@@ -127,6 +128,9 @@ func (h *dockerHost) teardown() {
 	for _, ln := range h.lns {
 		ln.Close()
 	}
+	for _, c := range h.closers {
+		c.Close()
+	}
 	for c := range h.conns {
 		c.Close()
 	}
@@ -208,12 +212,24 @@ func (h *dockerHost) addContainer(name string, names []string, nets []*bridge) *
 // thread is never unlocked, so it exits with the goroutine and no other code
 // ever runs in the wrong namespace. Sockets keep the namespace they were
 // made in.
-func (h *dockerHost) inHost(fn func() error) error {
+func (h *dockerHost) inHost(fn func() error) error { return inNS(h.nsFile, fn) }
+
+// inContainer runs fn inside the container's namespace, as inHost does.
+func (h *dockerHost) inContainer(c *container, fn func() error) error {
+	f, err := os.Open(filepath.Join("/run/netns", c.ns))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return inNS(f, fn)
+}
+
+func inNS(ns *os.File, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := unix.Setns(int(h.nsFile.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", h.hostNS, err)
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns %s: %w", ns.Name(), err)
 			return
 		}
 		errc <- fn()
