@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -278,8 +280,10 @@ func bodyText(b []byte) string {
 				walk(e)
 			}
 		case map[string]any:
-			for _, e := range t {
-				walk(e)
+			// In key order, so that the URL a diagnosis quotes is always
+			// the same one.
+			for _, k := range slices.Sorted(maps.Keys(t)) {
+				walk(t[k])
 			}
 		}
 	}

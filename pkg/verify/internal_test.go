@@ -71,3 +71,22 @@ func TestJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestCalledURL: the URL a service's error quotes, found the same way
+// whatever order its JSON fields come in.
+func TestCalledURL(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"error":"Error handling slash command: Get \"http://crawler:8080/stats\": dial tcp: lookup crawler: no such host"}`: "http://crawler:8080/stats",
+		`{"z":"then http://z:1/","a":"first http://a:1/x."}`:                                                                  "http://a:1/x",
+		`plain: GET "http://h:2/p" answered 404`:                                                                              "http://h:2/p",
+		`no address here`:                                                                                                     "",
+	} {
+		got := ""
+		if u := calledURL(bodyText([]byte(body))); u != nil {
+			got = u.String()
+		}
+		if got != want {
+			t.Errorf("calledURL(%s) = %q, want %q", body, got, want)
+		}
+	}
+}
