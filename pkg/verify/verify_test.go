@@ -25,9 +25,9 @@ import (
 	"github.com/synctl/synctl/pkg/verify"
 )
 
-// TestRunPasses: each app, wired as the targets wire it, passes every hop,
+// TestVerifyPasses: each app, wired as the targets wire it, passes every hop,
 // with the built-in app's faithful stand-ins and with the generic one.
-func TestRunPasses(t *testing.T) {
+func TestVerifyPasses(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		spec  string
@@ -59,8 +59,8 @@ func TestRunPasses(t *testing.T) {
 	}
 }
 
-// TestRunFailures: every Cause, each at the hop that shows it.
-func TestRunFailures(t *testing.T) {
+// TestVerifyFailures: every Cause, each at the hop that shows it.
+func TestVerifyFailures(t *testing.T) {
 	tiny := filepath.Join(t.TempDir(), "tiny.yaml")
 	if err := os.WriteFile(tiny, []byte(tinySpec), 0o644); err != nil {
 		t.Fatal(err)
@@ -405,9 +405,9 @@ func deadUpstream() http.Handler {
 	return rp
 }
 
-// TestReportText pins the whole report for a passing run and for failures
+// TestVerifyReportText pins the whole report for a passing run and for failures
 // whose diagnosis matters most.
-func TestReportText(t *testing.T) {
+func TestVerifyReportText(t *testing.T) {
 	t.Run("built-in behind a proxy", func(t *testing.T) {
 		d := deploy(t, load(t, builtin), setup{layout: proxied, tls: true, faithful: true})
 		_, raw := d.run(t, "")
@@ -478,10 +478,10 @@ CHAT_URL PROXY is not wired: hop api failed (prefix-not-stripped)
 	})
 }
 
-// TestDriftIsANote: a frontend that serves another URL than the model's is
+// TestVerifyDriftIsANote: a frontend that serves another URL than the model's is
 // followed, as the browser follows it, and reported; it fails only when the
 // served URL does not work, and then the fix is the model's value.
-func TestDriftIsANote(t *testing.T) {
+func TestVerifyDriftIsANote(t *testing.T) {
 	m := load(t, builtin)
 	// The proxy's api route is /api/, but web hands the browser the api's
 	// own address: it works, with CORS.
@@ -511,10 +511,10 @@ func TestDriftIsANote(t *testing.T) {
 	}
 }
 
-// TestRunRedirectsToHTTPS: the entry URL given on the command line wins
+// TestVerifyRedirectsToHTTPS: the entry URL given on the command line wins
 // over the wiring's, redirects are followed, and relative routes resolve
 // against the page's final URL.
-func TestRunRedirectsToHTTPS(t *testing.T) {
+func TestVerifyRedirectsToHTTPS(t *testing.T) {
 	d := deploy(t, load(t, builtin), setup{layout: proxied, tls: true, faithful: true})
 	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, d.proxy+r.URL.RequestURI(), http.StatusMovedPermanently)
@@ -532,7 +532,7 @@ func TestRunRedirectsToHTTPS(t *testing.T) {
 	}
 }
 
-func TestRunBadEntryURL(t *testing.T) {
+func TestVerifyBadEntryURL(t *testing.T) {
 	m := load(t, shop)
 	w := topology.Wire(m, rules{entry: "http://<CLUSTER_PUBLIC_IP>/"})
 	for _, raw := range []string{"localhost:8080", "ftp://x", "/api", "http://"} {
@@ -550,10 +550,10 @@ func TestRunBadEntryURL(t *testing.T) {
 	}
 }
 
-// TestNoAppLiteralsInCode: nothing verify checks is written in its code.
+// TestVerifyNoAppLiteralsInCode: nothing verify checks is written in its code.
 // Every name, path and text of the built-in app (but the role names, which
 // are the model's own words) must be absent from its non-test sources.
-func TestNoAppLiteralsInCode(t *testing.T) {
+func TestVerifyNoAppLiteralsInCode(t *testing.T) {
 	m := load(t, builtin)
 	lits := []string{m.Name, m.EntryURLName}
 	for _, s := range m.Services {
