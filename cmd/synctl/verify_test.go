@@ -120,7 +120,7 @@ func TestVerifyCmd(t *testing.T) {
 	}{
 		{name: "wired", args: []string{"verify", "-f", spec, "--target", "docker"}, wantCode: 0, wantOut: []string{
 			"ok    page        GET " + entry + ": 200 OK (text/html; charset=utf-8)",
-			"ok    back:save   POST " + back + "/items: 201 Created (back used STORE_URL)",
+			"ok    back:save   POST " + back + "/items: 201 Created, CORS allows " + entry + " (back used STORE_URL)",
 			"CLI_URL " + entry + " is wired: the page, 1 browser URL, 2 public services and 2 checks answer as a browser needs them",
 		}},
 		{name: "entry URL given", args: []string{"verify", "-f", spec, "--target", "docker", strings.Replace(entry, "127.0.0.1", "localhost", 1)}, wantCode: 0},

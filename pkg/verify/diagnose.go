@@ -160,7 +160,8 @@ func (wk *walker) mixedContent(h Hop, r *reach, u *url.URL) (Hop, bool) {
 		fixes(r.modelFix(), fmt.Sprintf("serve %s over https too, or route it through the proxy that serves the page", r.svc.Name))), true
 }
 
-// corsFailure fails a hop whose cross-origin answer the browser would hide.
+// corsFailure fails a hop whose cross-origin answer the browser would hide;
+// otherwise it returns the hop with what CORS allowed added to its detail.
 func (wk *walker) corsFailure(h Hop, r *reach, u *url.URL, hdr http.Header) (Hop, bool) {
 	if !wk.crossOrigin(u) {
 		return h, false

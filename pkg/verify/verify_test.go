@@ -423,6 +423,23 @@ CHAT_URL PROXY is wired: the page, 1 browser URL, 2 public services and 2 checks
 			t.Errorf("report:\n%s\nwant:\n%s", got, want)
 		}
 	})
+	t.Run("shop across origins", func(t *testing.T) {
+		d := deploy(t, load(t, shop), setup{layout: direct})
+		_, raw := d.run(t, "")
+		want := `ok    page              GET STOREFRONT: 200 OK (text/html; charset=utf-8)
+ok    CATALOG_URL       GET STOREFRONT/config.json: "CATALOG" -> CATALOG (cross-origin: needs CORS)
+ok    CART_URL          "CART", the model's value (storefront does not expose it) -> CART (cross-origin: needs CORS)
+ok    storefront        GET STOREFRONT/: 200 OK
+ok    catalog           GET CATALOG/health/ready: 200 OK, CORS allows STOREFRONT
+ok    catalog:products  GET CATALOG/products: 200 OK, CORS allows STOREFRONT, JSON
+ok    catalog:quote     GET CATALOG/quote: 200 OK, CORS allows STOREFRONT, has "price" (catalog used PRICING_BASE_URL)
+ok    cart              GET CART/livez: 200 OK, CORS allows STOREFRONT
+SHOP_URL STOREFRONT is wired: the page, 2 browser URLs, 3 public services and 2 checks answer as a browser needs them
+`
+		if got := d.anonymize(raw); got != want {
+			t.Errorf("report:\n%s\nwant:\n%s", got, want)
+		}
+	})
 	t.Run("prefix not stripped", func(t *testing.T) {
 		d := deploy(t, load(t, builtin), setup{layout: proxied, noStrip: true, faithful: true})
 		_, raw := d.run(t, "")

@@ -380,9 +380,10 @@ func (wk *walker) routeHop(ctx context.Context, svc *topology.Service, route str
 		r.blocked = h.Name
 		return wk.routeStatusFailure(h, resp, r, svc.HealthPath, http.StatusOK)
 	}
-	if f, bad := wk.corsFailure(h, r, u, resp.header); bad {
+	h, bad := wk.corsFailure(h, r, u, resp.header)
+	if bad {
 		r.blocked = h.Name
-		return f
+		return h
 	}
 	h.Status = Pass
 	return h
@@ -427,8 +428,9 @@ func (wk *walker) checkHop(ctx context.Context, name string, svc *topology.Servi
 		}
 		return wk.routeStatusFailure(h, resp, r, c.Path, c.Status)
 	}
-	if f, bad := wk.corsFailure(h, r, u, resp.header); bad {
-		return f
+	h, bad := wk.corsFailure(h, r, u, resp.header)
+	if bad {
+		return h
 	}
 	if c.JSON && !json.Valid(resp.body) {
 		return fail(h, CauseNotJSON, r.wiring(),
