@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -41,12 +40,12 @@ type dockerHost struct {
 	nets       []*bridge // nets[0] is the default bridge
 	containers []*container
 
-	mu    sync.Mutex
-	procs []*proc
-	lns   []net.Listener
-	pcs   []net.PacketConn  // emulated DNS servers
-	conns map[net.Conn]bool // forwarded connections still open
-	fwd   sync.WaitGroup    // forwarder goroutines
+	mu      sync.Mutex
+	procs   []*proc
+	lns     []net.Listener
+	closers []io.Closer       // DNS servers' sockets
+	conns   map[net.Conn]bool // forwarded connections still open
+	fwd     sync.WaitGroup    // forwarder goroutines
 }
 
 type bridge struct {
@@ -129,8 +128,8 @@ func (h *dockerHost) teardown() {
 	for _, ln := range h.lns {
 		ln.Close()
 	}
-	for _, pc := range h.pcs {
-		pc.Close()
+	for _, c := range h.closers {
+		c.Close()
 	}
 	for c := range h.conns {
 		c.Close()
@@ -213,12 +212,24 @@ func (h *dockerHost) addContainer(name string, names []string, nets []*bridge) *
 // thread is never unlocked, so it exits with the goroutine and no other code
 // ever runs in the wrong namespace. Sockets keep the namespace they were
 // made in.
-func (h *dockerHost) inHost(fn func() error) error {
+func (h *dockerHost) inHost(fn func() error) error { return inNS(h.nsFile, fn) }
+
+// inContainer runs fn inside the container's namespace, as inHost does.
+func (h *dockerHost) inContainer(c *container, fn func() error) error {
+	f, err := os.Open(filepath.Join("/run/netns", c.ns))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return inNS(f, fn)
+}
+
+func inNS(ns *os.File, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
-		if err := unix.Setns(int(h.nsFile.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", h.hostNS, err)
+		if err := unix.Setns(int(ns.Fd()), unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("setns %s: %w", ns.Name(), err)
 			return
 		}
 		errc <- fn()
@@ -375,120 +386,4 @@ func (h *dockerHost) waitListening(p *proc, c *container, port string) error {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// serveDNS answers A queries on 127.0.0.11:53 inside the container, as
-// Docker's embedded DNS server does on user-defined networks, with the names
-// of the containers that share such a network with it (the table writeEtc
-// writes to /etc/hosts). Unknown names get NXDOMAIN at once: there is no
-// upstream server to forward them to. nginx's resolver directive needs it;
-// glibc and Go keep reading /etc/hosts (nsswitch: files).
-func (h *dockerHost) serveDNS(c *container, all map[string]*container) {
-	h.t.Helper()
-	table := map[string]net.IP{}
-	userDefined := false
-	for _, netName := range c.nets {
-		if netName == "bridge" {
-			continue
-		}
-		userDefined = true
-		for _, peer := range all {
-			if ip, ok := peer.ips[netName]; ok {
-				for _, n := range peer.names {
-					table[strings.ToLower(n)] = ip
-				}
-			}
-		}
-	}
-	if !userDefined {
-		return // the default bridge has no embedded DNS
-	}
-	f, err := os.Open(filepath.Join("/run/netns", c.ns))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer f.Close()
-	var pc net.PacketConn
-	errc := make(chan error, 1)
-	go func() {
-		// Never unlocked: the thread dies with the goroutine, in the
-		// container's namespace; the socket keeps that namespace.
-		runtime.LockOSThread()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			errc <- err
-			return
-		}
-		var err error
-		pc, err = net.ListenPacket("udp4", "127.0.0.11:53")
-		errc <- err
-	}()
-	if err := <-errc; err != nil {
-		h.t.Fatalf("DNS server in %s: %v", c.name, err)
-	}
-	h.mu.Lock()
-	h.pcs = append(h.pcs, pc)
-	h.mu.Unlock()
-	go func() {
-		buf := make([]byte, 512)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return // closed by teardown
-			}
-			if resp := dnsAnswer(buf[:n], table); resp != nil {
-				_, _ = pc.WriteTo(resp, from)
-			}
-		}
-	}()
-}
-
-// dnsAnswer answers a one-question query for an A record from table, or
-// returns nil for a packet it cannot parse.
-func dnsAnswer(q []byte, table map[string]net.IP) []byte {
-	if len(q) < 12 || q[2]&0x80 != 0 || binary.BigEndian.Uint16(q[4:6]) != 1 {
-		return nil
-	}
-	var labels []string
-	i := 12
-	for {
-		if i >= len(q) {
-			return nil
-		}
-		l := int(q[i])
-		i++
-		if l == 0 {
-			break
-		}
-		if l > 63 || i+l > len(q) {
-			return nil
-		}
-		labels = append(labels, string(q[i:i+l]))
-		i += l
-	}
-	if i+4 > len(q) {
-		return nil
-	}
-	qtype, qclass := binary.BigEndian.Uint16(q[i:]), binary.BigEndian.Uint16(q[i+2:])
-	question := q[12 : i+4]
-	ip, known := table[strings.ToLower(strings.Join(labels, "."))]
-	const typeA, classIN = 1, 1
-	resp := make([]byte, 12, 12+len(question)+16)
-	copy(resp, q[:2])                                            // ID
-	flags := uint16(0x8000|0x0400|0x0080) | uint16(q[2]&0x01)<<8 // QR, AA, RA, RD as asked
-	if !known {
-		flags |= 3 // NXDOMAIN
-	}
-	binary.BigEndian.PutUint16(resp[2:], flags)
-	binary.BigEndian.PutUint16(resp[4:], 1) // QDCOUNT
-	resp = append(resp, question...)
-	if known && qtype == typeA && qclass == classIN && ip.To4() != nil {
-		binary.BigEndian.PutUint16(resp[6:], 1) // ANCOUNT
-		resp = append(resp, 0xc0, 12)           // the name, pointing at the question's
-		resp = binary.BigEndian.AppendUint16(resp, typeA)
-		resp = binary.BigEndian.AppendUint16(resp, classIN)
-		resp = binary.BigEndian.AppendUint32(resp, 600) // Docker's TTL
-		resp = binary.BigEndian.AppendUint16(resp, 4)
-		resp = append(resp, ip.To4()...)
-	}
-	return resp
 }

@@ -3,14 +3,20 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/pkg/verify"
 )
 
 type verifyOptions struct {
+	spec     specOptions
+	target   targetsValue
 	insecure bool
 	timeout  time.Duration
 }
@@ -18,46 +24,82 @@ type verifyOptions struct {
 func newVerifyCmd(s streams) *cobra.Command {
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
-		Use:   "verify CHAT_URL",
-		Short: "Walk a running deployment the way a browser does and say which hop of the wiring breaks",
-		Long: `verify loads CHAT_URL the way the chat page does in a browser and checks each hop:
+		Use:   "verify [-f SPEC] --target TARGET [ENTRY_URL]",
+		Short: "Walk a running deployment the way a browser does and say which URL of the wiring breaks",
+		Long: `verify walks a running deployment of the app the way a browser uses it and
+checks every URL the target wires. What it checks comes from the app's spec,
+one hop per line:
 
-  page      GET CHAT_URL: the chat page
-  app.js    GET app.js and read its apiUrl (API_URL), resolved against the page
-            as a browser resolves it; cross-origin calls need CORS
-  messages  GET <apiUrl>/messages: the api answers through the route the browser uses
-  stats     POST the /stats slash command: the api calls the crawler at
-            CRAWLER_BASE_URL and crawler-bot replies "Beep boop!"
+  page           GET the entry URL (the spec's entryURLName): the frontend's
+                 HTML page, redirects followed
+  LINK           each link the browser resolves, by its env var: where the spec
+                 says the service shows it (links[].exposedAt), the value the
+                 deployment really serves, resolved against the page as a
+                 browser resolves it; a value other than the model's is a note
+  SERVICE        each public service: GET its route plus its healthPath, as the
+                 browser reaches it (CORS across origins, no plain http from an
+                 https page)
+  SERVICE:CHECK  each of the service's checks (services[].checks), sent through
+                 that route; a check with via blames the link it names when it
+                 fails
 
-It prints one line per hop; a failing hop names the wiring URL at fault, the
-likely cause and the fix. It posts one message, {"AuthorUsername":"synctl-verify","Text":"/stats"}.
+A hop that depends on a failed one is skipped; the others still run. A
+failing hop names the wiring URL at fault, the likely cause and the fix.
+
+The entry URL is the target's, as 'synctl wiring' prints it, unless ENTRY_URL
+is given. Where the target does not know the address yet (a placeholder such
+as <CLUSTER_PUBLIC_IP>), give ENTRY_URL or --address. Use the same -f and
+flags as the render that made the deployment. Checks send the requests the
+spec declares, POSTs included.
 
 Exit status: 0 when every hop passes, 1 when a hop fails, 2 on bad usage.`,
-		Example: `  synctl verify http://localhost:8080
-  synctl verify --insecure https://localhost`,
+		Example: `  synctl verify --target docker
+  synctl verify --target nginx --insecure        # the bundle's self-signed certificate
+  synctl verify -f app.yaml --target minikube
+  synctl verify --target gke --address 203.0.113.10
+  synctl verify --target gke http://203.0.113.10/`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) != 1 {
-				return fmt.Errorf("verify takes exactly one CHAT_URL, got %d arguments\nRun 'synctl verify --help' for usage.", len(args))
+			if len(args) > 1 {
+				return fmt.Errorf("verify takes at most one ENTRY_URL, got %d arguments\nRun 'synctl verify --help' for usage.", len(args))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.run(cmd.Context(), s, args[0])
+			entry := ""
+			if len(args) == 1 {
+				entry = args[0]
+			}
+			return o.run(cmd.Context(), s, entry)
 		},
 	}
-	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (the nginx setup's self-signed one)")
+	addTargetFlag(cmd, &o.target, "`TARGET` the deployment was rendered for: "+target.Names())
+	addSpecFlags(cmd, &o.spec)
+	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (a bundle's self-signed one)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", verify.DefaultTimeout, "time limit for each request")
 	return cmd
 }
 
-func (o *verifyOptions) run(ctx context.Context, s streams, chatURL string) error {
+func (o *verifyOptions) run(ctx context.Context, s streams, entry string) error {
 	if o.timeout <= 0 {
 		return fmt.Errorf("--timeout %s: must be positive, e.g. 10s", o.timeout)
+	}
+	targets, err := o.target.required()
+	if err != nil {
+		return err
+	}
+	plan, err := o.spec.load(s, targets)
+	if err != nil {
+		return err
+	}
+	t := targets[0]
+	w := plan.Wiring(t)
+	if err := checkAddresses(plan.Model, w, t, entry); err != nil {
+		return err
 	}
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	rep, err := verify.Run(ctx, chatURL, verify.Options{Insecure: o.insecure, Timeout: o.timeout})
+	rep, err := verify.Run(ctx, plan.Model, w, entry, verify.Options{Insecure: o.insecure, Timeout: o.timeout})
 	if err != nil {
 		return err
 	}
@@ -68,4 +110,33 @@ func (o *verifyOptions) run(ctx context.Context, s streams, chatURL string) erro
 		return silentExit(exitFailure)
 	}
 	return nil
+}
+
+// checkAddresses refuses a wiring that still holds a placeholder where the
+// browser needs an address: the entry URL, unless ENTRY_URL replaces it,
+// and any public service's absolute route.
+func checkAddresses(m *topology.Model, w topology.Wiring, t target.Target, entry string) error {
+	takesAddress := slices.Contains(t.Flags(), target.FlagAddress)
+	if entry == "" && placeholder(w.EntryURL) {
+		how := fmt.Sprintf("as ENTRY_URL (synctl verify --target %s http://203.0.113.10/)", t.Name())
+		if takesAddress {
+			how += " or with --address 203.0.113.10"
+		}
+		return fmt.Errorf("the %s of target %s is %s, a placeholder: give the deployment's address %s", m.EntryURLName, t.Name(), w.EntryURL, how)
+	}
+	for _, r := range w.Routes {
+		if placeholder(r.URL) {
+			how := "in spec.targets." + t.Name()
+			if takesAddress {
+				how = "with --address ADDRESS"
+			}
+			return fmt.Errorf("the route to %s on target %s is %s, a placeholder: give the deployment's address %s", r.Service, t.Name(), r.URL, how)
+		}
+	}
+	return nil
+}
+
+func placeholder(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && verify.IsPlaceholder(u.Hostname())
 }

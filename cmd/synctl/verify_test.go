@@ -1,35 +1,116 @@
 package main
 
 import (
-	"bytes"
+	"context"
+	"fmt"
 	"net"
-	"net/http/httptest"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/synctl/synctl/internal/standin"
+	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/topology"
 )
 
-func TestVerifyCmd(t *testing.T) {
-	crawler := httptest.NewServer(standin.Crawler([]string{"love"}, nil))
-	defer crawler.Close()
-	api := httptest.NewServer(standin.API(standin.APIConfig{CrawlerBaseURL: crawler.URL}))
-	defer api.Close()
-	web := httptest.NewServer(standin.Web(api.URL))
-	defer web.Close()
-	unconfigured := httptest.NewServer(standin.API(standin.APIConfig{}))
-	defer unconfigured.Close()
-	webNoCrawler := httptest.NewServer(standin.Web(unconfigured.URL))
-	defer webNoCrawler.Close()
-	tlsWeb := httptest.NewTLSServer(standin.Web(api.URL))
-	defer tlsWeb.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// verifySpec is an app whose docker target the test runs on loopback: the
+// host ports are those of listeners the test holds (%d), and the frontend
+// exposes its api's URL.
+const verifySpec = `apiVersion: synctl.dev/v1alpha1
+kind: App
+metadata: {name: cli}
+spec:
+  entryURLName: CLI_URL
+  services:
+    - name: front
+      role: frontend
+      image: example.test/front:1
+      port: 3000
+      hostPort: %d
+      links:
+        - {env: BACK_URL, service: back, resolvedBy: browser, exposedAt: {path: /cfg.js, text: "back = '{url}'"}}
+    - name: back
+      role: api
+      image: example.test/back:1
+      port: 3001
+      hostPort: %d
+      healthPath: /ready
+      links:
+        - {env: STORE_URL, service: store}
+      checks:
+        - {name: items, path: /items, json: true}
+        - {name: save, method: POST, path: /items, body: '{"n":1}', status: 201, via: STORE_URL}
+    - name: store
+      role: internal
+      image: example.test/store:1
+      port: 3002
+      hostPort: %d
+      healthPath: /ping
+  targets:
+    docker: {host: 127.0.0.1}
+`
+
+// upDocker writes the spec and runs its docker target's stand-ins on the
+// host ports, with the env the docker bundle gives each container; down
+// names services to leave stopped. host.docker.internal is this machine,
+// as Docker's host-gateway makes it.
+func upDocker(t *testing.T, down ...string) (spec string, w topology.Wiring) {
+	t.Helper()
+	lns := make([]net.Listener, 3)
+	ports := make([]any, 3)
+	for i := range lns {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns[i] = ln
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	spec = filepath.Join(t.TempDir(), "app.yaml")
+	if err := os.WriteFile(spec, []byte(fmt.Sprintf(verifySpec, ports...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(spec)
+	plan, err := target.Load(spec, data, target.Overrides{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dead := "http://" + ln.Addr().String()
-	ln.Close()
+	docker, err := target.Lookup("docker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = plan.Wiring(docker)
+	hostGateway := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, _ := net.SplitHostPort(addr)
+		if host == "host.docker.internal" {
+			addr = net.JoinHostPort("127.0.0.1", port)
+		}
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
+	}}}
+	for i, svc := range plan.Model.Services {
+		if strings.Contains(" "+strings.Join(down, " ")+" ", " "+svc.Name+" ") {
+			lns[i].Close()
+			continue
+		}
+		h, _, err := standin.App(standin.AppConfig{Model: plan.Model, Service: svc.Name, Client: hostGateway,
+			Getenv: func(k string) string { return w.Link(svc.Name, k) }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := &http.Server{Handler: h}
+		go srv.Serve(lns[i])
+		t.Cleanup(func() { srv.Close() })
+	}
+	return spec, w
+}
 
+func TestVerifyCmd(t *testing.T) {
+	spec, w := upDocker(t)
+	entry := w.EntryURL
+	back, _ := w.Route("back")
+	missing := filepath.Join(filepath.Dir(spec), "missing.yaml")
 	tests := []struct {
 		name     string
 		args     []string
@@ -37,55 +118,93 @@ func TestVerifyCmd(t *testing.T) {
 		wantOut  []string // lines that must appear on stdout
 		wantErr  string   // exact stderr
 	}{
-		{name: "wired", args: []string{"verify", web.URL}, wantCode: 0, wantOut: []string{
-			"ok    page      GET " + web.URL + ": 200 OK (text/html; charset=utf-8)",
-			"ok    stats     POST " + api.URL + "/messages /stats: 201 Created, crawler-bot: Beep boop! I have found 0 matches so far from " + crawler.URL + "/stats",
-			web.URL + " is wired: the page, app.js, the api and the crawler all answer as a browser needs",
+		{name: "wired", args: []string{"verify", "-f", spec, "--target", "docker"}, wantCode: 0, wantOut: []string{
+			"ok    page        GET " + entry + ": 200 OK (text/html; charset=utf-8)",
+			"ok    back:save   POST " + back + "/items: 201 Created, CORS allows " + entry + " (back used STORE_URL)",
+			"CLI_URL " + entry + " is wired: the page, 1 browser URL, 2 public services and 2 checks answer as a browser needs them",
 		}},
-		{name: "crawler unset", args: []string{"verify", webNoCrawler.URL}, wantCode: 1, wantOut: []string{
-			"FAIL  stats     POST " + unconfigured.URL + "/messages /stats: 201 Created",
-			"      at fault: CRAWLER_BASE_URL on api",
-			webNoCrawler.URL + " is not wired: hop stats failed (crawler-unset)",
-		}},
-		{name: "nothing listening", args: []string{"verify", dead, "--timeout", "2s"}, wantCode: 1, wantOut: []string{
-			"skip  app.js    not reached: hop page failed",
-		}},
-		{name: "self-signed without --insecure", args: []string{"verify", tlsWeb.URL}, wantCode: 1, wantOut: []string{
-			tlsWeb.URL + " is not wired: hop page failed (tls)",
-		}},
-		{name: "self-signed with --insecure", args: []string{"verify", "--insecure", tlsWeb.URL}, wantCode: 0},
-		{name: "no url", args: []string{"verify"}, wantCode: 2,
-			wantErr: "synctl: verify takes exactly one CHAT_URL, got 0 arguments\nRun 'synctl verify --help' for usage.\n"},
-		{name: "two urls", args: []string{"verify", "http://a", "http://b"}, wantCode: 2,
-			wantErr: "synctl: verify takes exactly one CHAT_URL, got 2 arguments\nRun 'synctl verify --help' for usage.\n"},
-		{name: "relative url", args: []string{"verify", "localhost:8080"}, wantCode: 2,
-			wantErr: "synctl: CHAT_URL \"localhost:8080\": must be an absolute http or https URL, e.g. http://localhost:8080\n"},
-		{name: "bad timeout", args: []string{"verify", "--timeout", "0s", web.URL}, wantCode: 2,
+		{name: "entry URL given", args: []string{"verify", "-f", spec, "--target", "docker", strings.Replace(entry, "127.0.0.1", "localhost", 1)}, wantCode: 0},
+		{name: "bad usage: no target", args: []string{"verify", "-f", spec}, wantCode: 2,
+			wantErr: "synctl: --target is required: choose one of " + target.Names() + "\n"},
+		{name: "bad usage: two urls", args: []string{"verify", "--target", "docker", "http://a", "http://b"}, wantCode: 2,
+			wantErr: "synctl: verify takes at most one ENTRY_URL, got 2 arguments\nRun 'synctl verify --help' for usage.\n"},
+		{name: "bad usage: relative url", args: []string{"verify", "-f", spec, "--target", "docker", "localhost:8080"}, wantCode: 2,
+			wantErr: "synctl: CLI_URL \"localhost:8080\": must be an absolute http or https URL, e.g. http://localhost:8080 or https://203.0.113.10/\n"},
+		{name: "bad usage: timeout", args: []string{"verify", "--target", "docker", "--timeout", "0s"}, wantCode: 2,
 			wantErr: "synctl: --timeout 0s: must be positive, e.g. 10s\n"},
+		{name: "bad usage: placeholder address", args: []string{"verify", "--target", "gke"}, wantCode: 2,
+			wantErr: "synctl: the CHAT_URL of target gke is http://<CLUSTER_PUBLIC_IP>/, a placeholder: give the deployment's address as ENTRY_URL (synctl verify --target gke http://203.0.113.10/) or with --address 203.0.113.10\n"},
+		{name: "bad usage: flag the target does not take", args: []string{"verify", "--target", "docker", "--namespace", "x"}, wantCode: 2,
+			wantErr: "synctl: --namespace applies only to minikube, gke, ingress, not to docker; drop the flag or choose one of those targets\n"},
+		{name: "bad usage: missing spec", args: []string{"verify", "-f", missing, "--target", "docker"}, wantCode: 2,
+			wantErr: "synctl: app spec " + missing + " does not exist; start one with: synctl init > " + missing + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out, errb bytes.Buffer
-			code := run(tt.args, streams{In: strings.NewReader(""), Out: &out, Err: &errb})
+			code, out, errs := runCLI(t, tt.args...)
 			if code != tt.wantCode {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out.String(), errb.String())
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.wantCode, out, errs)
 			}
-			lines := strings.Split(out.String(), "\n")
+			lines := strings.Split(out, "\n")
 			for _, want := range tt.wantOut {
 				found := false
 				for _, l := range lines {
 					found = found || l == want
 				}
 				if !found {
-					t.Errorf("stdout lacks the line %q:\n%s", want, out.String())
+					t.Errorf("stdout lacks the line %q:\n%s", want, out)
 				}
 			}
-			if tt.wantCode != 2 && errb.Len() != 0 {
-				t.Errorf("stderr %q, want none", errb.String())
+			if tt.wantCode != 2 && errs != "" {
+				t.Errorf("stderr %q, want none", errs)
 			}
-			if tt.wantErr != "" && errb.String() != tt.wantErr {
-				t.Errorf("stderr %q, want %q", errb.String(), tt.wantErr)
+			if tt.wantErr != "" && errs != tt.wantErr {
+				t.Errorf("stderr %q, want %q", errs, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestVerifyCmdFails: a stopped internal service fails the check that goes
+// through it, with exit 1 and the link named.
+func TestVerifyCmdFails(t *testing.T) {
+	spec, w := upDocker(t, "store")
+	entry := w.EntryURL
+	code, out, errs := runCLI(t, "verify", "-f", spec, "--target", "docker", "--timeout", "3s")
+	if code != 1 || errs != "" {
+		t.Fatalf("exit %d, stderr %q; want 1 and none:\n%s", code, errs, out)
+	}
+	for _, want := range []string{
+		"FAIL  back:save   POST ",
+		"      at fault: STORE_URL on back (http://host.docker.internal:",
+		"CLI_URL " + entry + " is not wired: hop back:save failed (link-unreachable)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestVerifyHelpListsHops: --help teaches the hops without naming any app.
+func TestVerifyHelpListsHops(t *testing.T) {
+	code, out, _ := runCLI(t, "verify", "--help")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"page ", "LINK ", "SERVICE ", "SERVICE:CHECK ", "exposedAt", "healthPath", "checks", "via", "ENTRY_URL", "--address", "Exit status: 0"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+	m, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range m.Services {
+		for _, l := range s.Links {
+			if strings.Contains(out, l.Env) {
+				t.Errorf("help names the built-in app's %s", l.Env)
+			}
+		}
 	}
 }

@@ -154,7 +154,7 @@ func TestNginxFollowsRecreatedAPI(t *testing.T) {
 	}
 	t.Logf("api recreated: %s (%s) -> %s (%s)", oldAPI[:12], oldIP, newAPI[:12], newIP)
 
-	rep, d := waitVerified(t, s.wiring.EntryURL, 15*time.Second)
+	rep, d := s.waitVerified(t, s.wiring.EntryURL, 15*time.Second)
 	stopTraffic()
 	if !rep.OK() {
 		t.Errorf("15 s after the api was recreated (%s -> %s) the browser's path through nginx still fails:\n%s", oldIP, newIP, reportText(rep))
@@ -208,7 +208,7 @@ func TestAPICrashIsRestartedAndKeepsMessages(t *testing.T) {
 	if got := s.container(t, "api"); got != api {
 		t.Fatalf("the api container was replaced (%s -> %s), not restarted", api, got)
 	}
-	rep, d := waitVerified(t, s.wiring.EntryURL, 15*time.Second)
+	rep, d := s.waitVerified(t, s.wiring.EntryURL, 15*time.Second)
 	if !rep.OK() {
 		t.Fatalf("after the api restarted, the browser's path still fails:\n%s", reportText(rep))
 	}
@@ -243,20 +243,20 @@ func TestCrawlerDown(t *testing.T) {
 			// answers, so the api's call fails only when its own 5 s client
 			// timeout runs out.
 			start := time.Now()
-			rep := runVerifyTimeout(t, s.wiring.EntryURL, verify.DefaultTimeout)
+			rep := s.runVerifyTimeout(t, s.wiring.EntryURL, verify.DefaultTimeout)
 			t.Logf("verify with the crawler stopped (%v):\n%s", time.Since(start).Round(time.Millisecond), reportText(rep))
 			f := rep.Failed()
 			if f == nil {
 				t.Fatal("verify passed with the crawler stopped")
 			}
-			if f.Name != verify.HopStats || f.Cause != verify.CauseCrawlerUnreachable {
-				t.Fatalf("verify failed at %s (%s); want %s (%s)", f.Name, f.Cause, verify.HopStats, verify.CauseCrawlerUnreachable)
+			if f.Name != "api:stats" || f.Cause != verify.CauseLinkUnreachable {
+				t.Fatalf("verify failed at %s (%s); want %s (%s)", f.Name, f.Cause, "api:stats", verify.CauseLinkUnreachable)
 			}
 			if !strings.Contains(f.Wiring, "CRAWLER_BASE_URL") || !strings.Contains(f.Wiring, s.wiring.Link("api", "CRAWLER_BASE_URL")) {
 				t.Errorf("the failing hop blames %q; want CRAWLER_BASE_URL (%s)", f.Wiring, s.wiring.Link("api", "CRAWLER_BASE_URL"))
 			}
 			for _, h := range rep.Hops {
-				if h.Name != verify.HopStats && h.Status != verify.Pass {
+				if h.Name != "api:stats" && h.Status != verify.Pass {
 					t.Errorf("hop %s: %s; only the /stats hop needs the crawler", h.Name, h.Status)
 				}
 			}

@@ -37,16 +37,18 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 
 // runVerify walks the browser's path once, each request limited to 4 s
 // so that retry loops stay short.
-func runVerify(t *testing.T, chatURL string) *verify.Report {
+func (s *stack) runVerify(t *testing.T, chatURL string) *verify.Report {
 	t.Helper()
-	return runVerifyTimeout(t, chatURL, 4*time.Second)
+	return s.runVerifyTimeout(t, chatURL, 4*time.Second)
 }
 
-func runVerifyTimeout(t *testing.T, chatURL string, perRequest time.Duration) *verify.Report {
+// runVerifyTimeout walks the built-in app's browser path through the
+// stack's wiring, starting at chatURL.
+func (s *stack) runVerifyTimeout(t *testing.T, chatURL string, perRequest time.Duration) *verify.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*perRequest)
 	defer cancel()
-	rep, err := verify.Run(ctx, chatURL, verify.Options{Insecure: true, Timeout: perRequest, DialContext: loopbackDial})
+	rep, err := verify.Run(ctx, bundletest.Plan(t).Model, s.wiring, chatURL, verify.Options{Insecure: true, Timeout: perRequest, DialContext: loopbackDial})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,11 +64,11 @@ func reportText(rep *verify.Report) string {
 // waitVerified repeats the verify walk until every hop passes or within is
 // over, and returns the last report and how long it took. Containers are
 // "up" before their processes listen, so the first walks may fail.
-func waitVerified(t *testing.T, chatURL string, within time.Duration) (*verify.Report, time.Duration) {
+func (s *stack) waitVerified(t *testing.T, chatURL string, within time.Duration) (*verify.Report, time.Duration) {
 	t.Helper()
 	start := time.Now()
 	for {
-		rep := runVerify(t, chatURL)
+		rep := s.runVerify(t, chatURL)
 		if rep.OK() || time.Since(start) > within {
 			return rep, time.Since(start)
 		}
@@ -77,7 +79,7 @@ func waitVerified(t *testing.T, chatURL string, within time.Duration) (*verify.R
 // mustVerify fails the test unless the walk passes within 30 s.
 func (s *stack) mustVerify(t *testing.T, chatURL, what string) time.Duration {
 	t.Helper()
-	rep, d := waitVerified(t, chatURL, 30*time.Second)
+	rep, d := s.waitVerified(t, chatURL, 30*time.Second)
 	if !rep.OK() {
 		s.dumpLogs(t)
 		t.Fatalf("%s: verify %s did not pass within 30 s:\n%s", what, chatURL, reportText(rep))

@@ -80,7 +80,7 @@ func TestDefaultNames(t *testing.T) {
 		}
 	}
 	slices.Sort(replaced)
-	rep := runVerify(t, s.wiring.EntryURL)
+	rep := s.runVerify(t, s.wiring.EntryURL)
 	t.Logf("FINDING: `docker compose up -d` in the nginx bundle replaced the docker bundle's %v; the docker setup's verify afterwards:\n%s", replaced, reportText(rep))
 	if (len(replaced) > 0) != bundlesShareProject {
 		t.Errorf("bringing up the nginx bundle replaced the docker bundle's containers %v; bundlesShareProject says %v", replaced, bundlesShareProject)

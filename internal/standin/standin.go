@@ -1,11 +1,18 @@
-// Package standin provides stand-ins for the three SynergyChat services (web,
-// api, crawler) that follow the service contract in SYNERGYCHAT.md: the same
-// environment variables, routes, status codes, content types, the
-// `const apiUrl = '<API_URL>';` line in app.js, open CORS, and the api's
-// /stats slash command that calls the crawler.
+// Package standin provides stand-in services for tests: processes that
+// behave, on the wire, like the services a spec describes.
+//
+// Two kinds: faithful stand-ins for the three services of the built-in
+// example app (Web, API, Crawler; Main runs one by role), which follow the
+// service contract in SYNERGYCHAT.md to the detail (the same environment
+// variables, routes, status codes, content types, the line web prepends to
+// app.js, open CORS, and the api's slash command that calls the crawler);
+// and a generic stand-in for any service of any app (App; MainApp runs
+// one), driven by the spec alone: its health path, the frontend's page and
+// exposed links, and its declared checks, which fail when a via link is
+// wired wrong.
 //
 // Tests serve them with httptest, and the e2e tests run them as processes
-// inside network namespaces through Main.
+// inside network namespaces.
 package standin
 
 import (

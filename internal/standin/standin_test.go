@@ -31,7 +31,11 @@ func check(t *testing.T, h http.Handler, tests []exchange) {
 			}
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, req)
-			// The recorder does not sniff; run a real server for content types.
+			// The recorder does not sniff: wantType holds only for handlers
+			// that set Content-Type themselves (see TestWebContentTypesAreSniffed).
+			if ct := rec.Header().Get("Content-Type"); tt.wantType != "" && ct != tt.wantType {
+				t.Errorf("Content-Type %q, want %q", ct, tt.wantType)
+			}
 			if rec.Code != tt.wantCode {
 				t.Errorf("status %d, want %d (body %q)", rec.Code, tt.wantCode, rec.Body.String())
 			}

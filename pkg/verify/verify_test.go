@@ -2,8 +2,9 @@ package verify_test
 
 import (
 	"context"
-	"crypto/x509"
-	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"log"
 	"net"
@@ -12,444 +13,606 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
+	"time"
 
-	"github.com/synctl/synctl/internal/standin"
+	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/pkg/verify"
 )
 
-// closedURL returns an http URL on loopback where nothing listens.
-func closedURL(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
-
-func serve(t *testing.T, h http.Handler) *httptest.Server {
-	t.Helper()
-	s := httptest.NewServer(h)
-	t.Cleanup(s.Close)
-	return s
-}
-
-// fakeNet is a client for the api stand-in that answers like Docker's network
-// would, without any lookup or traffic: "crawler" refuses, any other
-// non-loopback name does not resolve.
-func fakeNet() *http.Client {
-	return &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			host, _, _ := net.SplitHostPort(addr)
-			if host == "127.0.0.1" {
-				return (&net.Dialer{}).DialContext(ctx, network, addr)
-			}
-			if host == "crawler" {
-				return nil, &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
-			}
-			return nil, &net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
-		},
-	}}
-}
-
-// probeLog records what the api stand-in received, to prove verify never
-// sends a word that makes the real api exit.
-type probeLog struct {
-	mu     sync.Mutex
-	bodies []string
-	exited bool
-}
-
-func (p *probeLog) wrap(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost {
-			b, _ := io.ReadAll(r.Body)
-			p.mu.Lock()
-			p.bodies = append(p.bodies, string(b))
-			p.mu.Unlock()
-			r.Body = io.NopCloser(strings.NewReader(string(b)))
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-func (p *probeLog) api(crawlerBaseURL string) http.Handler {
-	return p.wrap(standin.API(standin.APIConfig{
-		CrawlerBaseURL: crawlerBaseURL,
-		Client:         fakeNet(),
-		Exit:           func(int) { p.mu.Lock(); p.exited = true; p.mu.Unlock() },
-	}))
-}
-
-// proxy fronts web and api on one origin like the rendered nginx.conf:
-// paths under prefix go to the api, the rest to web. With strip, it merges
-// slashes and replaces prefix with "/" as nginx's `proxy_pass http://api:8080/;`
-// does; without, it passes the path unchanged as `proxy_pass http://api:8080;`.
-func proxy(prefix string, strip bool, api, web http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p := r.URL.Path
-		for strings.Contains(p, "//") {
-			p = strings.ReplaceAll(p, "//", "/")
-		}
-		if !strings.HasPrefix(p, prefix) {
-			web.ServeHTTP(w, r)
-			return
-		}
-		if strip {
-			r.URL.Path = "/" + strings.TrimPrefix(p, prefix)
-			r.URL.RawPath = ""
-		}
-		api.ServeHTTP(w, r)
-	})
-}
-
-func crawler() http.Handler { return standin.Crawler([]string{"love"}, nil) }
-
-type setup struct {
-	chatURL string
-	opts    verify.Options
-}
-
-func TestRun(t *testing.T) {
-	tests := []struct {
-		name     string
-		build    func(t *testing.T, p *probeLog) setup
-		wantHop  string // failing hop; empty when every hop passes
-		wantWhy  verify.Cause
-		wantText []string // substrings of the failing hop's Why/Wiring/Fix
+// TestVerifyPasses: each app, wired as the targets wire it, passes every hop,
+// with the built-in app's faithful stand-ins and with the generic one.
+func TestVerifyPasses(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		spec  string
+		setup setup
+		hops  int
 	}{
-		{
-			name: "docker: three published ports, cross-origin api",
-			build: func(t *testing.T, p *probeLog) setup {
-				c := serve(t, crawler())
-				a := serve(t, p.api(c.URL))
-				w := serve(t, standin.Web(a.URL))
-				return setup{chatURL: w.URL}
-			},
-		},
-		{
-			name: "nginx: relative /api/ with the prefix stripped, https",
-			build: func(t *testing.T, p *probeLog) setup {
-				c := serve(t, crawler())
-				s := httptest.NewTLSServer(proxy("/api/", true, p.api(c.URL), standin.Web("/api/")))
-				t.Cleanup(s.Close)
-				pool := x509.NewCertPool()
-				pool.AddCert(s.Certificate())
-				return setup{chatURL: s.URL, opts: verify.Options{RootCAs: pool}}
-			},
-		},
-		{
-			name: "gke: relative /api without a trailing slash",
-			build: func(t *testing.T, p *probeLog) setup {
-				c := serve(t, crawler())
-				return setup{chatURL: serve(t, proxy("/api/", true, p.api(c.URL), standin.Web("/api"))).URL}
-			},
-		},
-		{
-			name: "prefix not stripped",
-			build: func(t *testing.T, p *probeLog) setup {
-				c := serve(t, crawler())
-				return setup{chatURL: serve(t, proxy("/api/", false, p.api(c.URL), standin.Web("/api/"))).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CausePrefixNotStripped,
-			wantText: []string{`API_URL "/api/" on web`, "/api//messages", "proxy_pass http://api:8080/;", "ReplacePrefixMatch"},
-		},
-		{
-			name: "API_URL at the user's localhost behind a proxy",
-			build: func(t *testing.T, p *probeLog) setup {
-				c := serve(t, crawler())
-				dead := closedURL(t)
-				return setup{chatURL: serve(t, proxy("/api/", true, p.api(c.URL), standin.Web(dead))).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CauseNothingListening,
-			wantText: []string{"connection refused: nothing listens at 127.0.0.1:", "on the user's own machine", "relative api route (nginx: /api/)"},
-		},
-		{
-			name: "API_URL unset",
-			build: func(t *testing.T, p *probeLog) setup {
-				return setup{chatURL: serve(t, standin.Web("")).URL}
-			},
-			wantHop:  verify.HopAppJS,
-			wantWhy:  verify.CauseEmptyAPIURL,
-			wantText: []string{"API_URL is unset on web"},
-		},
-		{
-			name: "API_URL is web's own origin",
-			build: func(t *testing.T, p *probeLog) setup {
-				var web http.Handler
-				s := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { web.ServeHTTP(w, r) }))
-				web = standin.Web(s.URL)
-				return setup{chatURL: s.URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CauseAPINotRouted,
-			wantText: []string{"on the page's own origin nothing routes /messages to the api"},
-		},
-		{
-			name: "relative API_URL with no proxy in front",
-			build: func(t *testing.T, p *probeLog) setup {
-				return setup{chatURL: serve(t, standin.Web("/api")).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CausePrefixNotStripped,
-			wantText: []string{"with its /api prefix"},
-		},
-		{
-			name: "API_URL points at a server without /messages",
-			build: func(t *testing.T, p *probeLog) setup {
-				other := serve(t, standin.Web(""))
-				return setup{chatURL: serve(t, standin.Web(other.URL)).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CauseAPINotRouted,
-			wantText: []string{"is not the SynergyChat api"},
-		},
-		{
-			name: "crawler worker not configured",
-			build: func(t *testing.T, p *probeLog) setup {
-				a := serve(t, p.api(""))
-				return setup{chatURL: serve(t, standin.Web(a.URL)).URL}
-			},
-			wantHop:  verify.HopStats,
-			wantWhy:  verify.CauseCrawlerUnset,
-			wantText: []string{"CRAWLER_BASE_URL is unset on the api", "http://crawler:8080"},
-		},
-		{
-			name: "CRAWLER_BASE_URL at localhost",
-			build: func(t *testing.T, p *probeLog) setup {
-				a := serve(t, p.api(closedURL(t)))
-				return setup{chatURL: serve(t, standin.Web(a.URL)).URL}
-			},
-			wantHop:  verify.HopStats,
-			wantWhy:  verify.CauseCrawlerUnreachable,
-			wantText: []string{"localhost inside the api's container is the api container itself", "CRAWLER_BASE_URL on api (it called http://127.0.0.1:"},
-		},
-		{
-			name: "crawler name does not resolve (another network)",
-			build: func(t *testing.T, p *probeLog) setup {
-				a := serve(t, p.api("http://synergy-crawler:8080"))
-				return setup{chatURL: serve(t, standin.Web(a.URL)).URL}
-			},
-			wantHop:  verify.HopStats,
-			wantWhy:  verify.CauseCrawlerUnreachable,
-			wantText: []string{`the name "synergy-crawler" does not resolve inside the api's container`, "same user-defined network"},
-		},
-		{
-			name: "host.docker.internal without extra_hosts",
-			build: func(t *testing.T, p *probeLog) setup {
-				a := serve(t, p.api("http://host.docker.internal:8082"))
-				return setup{chatURL: serve(t, standin.Web(a.URL)).URL}
-			},
-			wantHop:  verify.HopStats,
-			wantWhy:  verify.CauseCrawlerUnreachable,
-			wantText: []string{"host.docker.internal resolves only when", "host.docker.internal:host-gateway"},
-		},
-		{
-			name: "crawler refuses",
-			build: func(t *testing.T, p *probeLog) setup {
-				a := serve(t, p.api("http://crawler:8080"))
-				return setup{chatURL: serve(t, standin.Web(a.URL)).URL}
-			},
-			wantHop:  verify.HopStats,
-			wantWhy:  verify.CauseCrawlerUnreachable,
-			wantText: []string{"nothing listens at that address"},
-		},
-		{
-			name: "bad gateway in front of the api",
-			build: func(t *testing.T, p *probeLog) setup {
-				dead, _ := url.Parse(closedURL(t))
-				rp := httputil.NewSingleHostReverseProxy(dead)
-				rp.ErrorLog = nil
-				rp.ErrorHandler = func(w http.ResponseWriter, r *http.Request, err error) { w.WriteHeader(http.StatusBadGateway) }
-				return setup{chatURL: serve(t, proxy("/api/", true, rp, standin.Web("/api/"))).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CauseUpstreamDown,
-			wantText: []string{"answered 502 Bad Gateway: the api upstream is down or failing its health check"},
-		},
-		{
-			name: "no healthy upstream",
-			build: func(t *testing.T, p *probeLog) setup {
-				lb := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					w.WriteHeader(http.StatusServiceUnavailable)
-					io.WriteString(w, "no healthy upstream")
-				})
-				return setup{chatURL: serve(t, proxy("/api/", true, lb, standin.Web("/api"))).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CauseUpstreamDown,
-			wantText: []string{`no healthy api backend ("no healthy upstream")`, "requestPath /healthz"},
-		},
-		{
-			name: "api without CORS on another origin",
-			build: func(t *testing.T, p *probeLog) setup {
-				c := serve(t, crawler())
-				api := p.api(c.URL)
-				nocors := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					r.Header.Del("Origin")
-					api.ServeHTTP(w, r)
-				})
-				a := serve(t, nocors)
-				return setup{chatURL: serve(t, standin.Web(a.URL)).URL}
-			},
-			wantHop:  verify.HopMessages,
-			wantWhy:  verify.CauseCORS,
-			wantText: []string{`Access-Control-Allow-Origin ""`},
-		},
-		{
-			name: "nothing listens at CHAT_URL",
-			build: func(t *testing.T, p *probeLog) setup {
-				return setup{chatURL: closedURL(t)}
-			},
-			wantHop:  verify.HopPage,
-			wantWhy:  verify.CauseNothingListening,
-			wantText: []string{"CHAT_URL http://127.0.0.1:"},
-		},
-		{
-			name: "CHAT_URL points at the api",
-			build: func(t *testing.T, p *probeLog) setup {
-				return setup{chatURL: serve(t, p.api("")).URL}
-			},
-			wantHop: verify.HopPage,
-			wantWhy: verify.CauseNotChatPage,
-		},
-		{
-			name: "untrusted self-signed certificate",
-			build: func(t *testing.T, p *probeLog) setup {
-				s := httptest.NewUnstartedServer(standin.Web("/api/"))
-				s.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected handshake is expected
-				s.StartTLS()
-				t.Cleanup(s.Close)
-				return setup{chatURL: s.URL}
-			},
-			wantHop:  verify.HopPage,
-			wantWhy:  verify.CauseTLS,
-			wantText: []string{"pass --insecure"},
-		},
-		{
-			name: "page without the apiUrl line",
-			build: func(t *testing.T, p *probeLog) setup {
-				return setup{chatURL: serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-					io.WriteString(w, "<html><script src=\"/static/app.js\"></script></html>")
-				})).URL}
-			},
-			wantHop:  verify.HopAppJS,
-			wantWhy:  verify.CauseNoAPIURL,
-			wantText: []string{"no `const apiUrl = '...';` line"},
-		},
-	}
-	for _, tt := range tests {
+		{"built-in, direct, faithful", builtin, setup{layout: direct, faithful: true}, 6},
+		{"built-in, proxied https, faithful", builtin, setup{layout: proxied, tls: true, faithful: true}, 6},
+		{"built-in, gateway prefix without slash, faithful", builtin, setup{layout: proxied, faithful: true, prefix: map[string]string{"api": "/api"}}, 6},
+		{"built-in, direct, generic", builtin, setup{layout: direct}, 6},
+		{"shop, direct", shop, setup{layout: direct}, 8},
+		{"shop, proxied https", shop, setup{layout: proxied, tls: true}, 8},
+		{"transit, direct", transit, setup{layout: direct}, 8},
+		{"transit, proxied", transit, setup{layout: proxied, prefix: map[string]string{"trips": "/t/"}}, 8},
+	} {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &probeLog{}
-			s := tt.build(t, p)
-			rep, err := verify.Run(context.Background(), s.chatURL, s.opts)
-			if err != nil {
-				t.Fatal(err)
+			d := deploy(t, load(t, tt.spec), tt.setup)
+			rep, out := d.run(t, "")
+			if !rep.OK() || rep.Failed() != nil {
+				t.Fatalf("want every hop to pass:\n%s", out)
 			}
-			var out strings.Builder
-			rep.Write(&out)
-			f := rep.Failed()
-			switch {
-			case tt.wantHop == "" && (f != nil || !rep.OK()):
-				t.Fatalf("want every hop to pass, got:\n%s", out.String())
-			case tt.wantHop != "" && f == nil:
-				t.Fatalf("want hop %s to fail with %s, got:\n%s", tt.wantHop, tt.wantWhy, out.String())
-			case tt.wantHop != "" && (f.Name != tt.wantHop || f.Cause != tt.wantWhy):
-				t.Fatalf("failed at %s (%s), want %s (%s):\n%s", f.Name, f.Cause, tt.wantHop, tt.wantWhy, out.String())
+			if len(rep.Hops) != tt.hops {
+				t.Errorf("%d hops, want %d:\n%s", len(rep.Hops), tt.hops, out)
 			}
-			for _, s := range tt.wantText {
-				if !strings.Contains(out.String(), s) {
-					t.Errorf("report lacks %q:\n%s", s, out.String())
-				}
-			}
-			if len(rep.Hops) != 4 {
-				t.Errorf("report has %d hops, want 4:\n%s", len(rep.Hops), out.String())
-			}
-			for _, b := range p.bodies {
-				if b != `{"AuthorUsername":"synctl-verify","Text":"/stats"}` {
-					t.Errorf("verify posted %s, want exactly the /stats probe", b)
-				}
-			}
-			if p.exited {
-				t.Error("the api stand-in exited: verify sent a word that ends the real api")
+			if !strings.HasSuffix(out, " answer as a browser needs them\n") || strings.Contains(out, "note:") {
+				t.Errorf("verdict or notes wrong:\n%s", out)
 			}
 		})
 	}
 }
 
-func TestRunRedirectsToHTTPS(t *testing.T) {
-	c := serve(t, crawler())
-	p := &probeLog{}
-	tlsSrv := httptest.NewTLSServer(proxy("/api/", true, p.api(c.URL), standin.Web("/api/")))
-	t.Cleanup(tlsSrv.Close)
-	redirect := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, tlsSrv.URL+r.URL.RequestURI(), http.StatusMovedPermanently)
+// TestVerifyFailures: every Cause, each at the hop that shows it.
+func TestVerifyFailures(t *testing.T) {
+	tiny := filepath.Join(t.TempDir(), "tiny.yaml")
+	if err := os.WriteFile(tiny, []byte(tinySpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		spec  string
+		setup setup
+		entry func(t *testing.T, d *deployment) string
+		opts  func(o *verify.Options)
+		hop   string
+		cause verify.Cause
+		text  []string // in the report
+	}{
+		{
+			name: "nothing listens at the entry URL", spec: builtin, setup: setup{layout: direct, faithful: true},
+			entry: func(t *testing.T, d *deployment) string { return closedURL(t) },
+			hop:   "page", cause: verify.CauseNothingListening,
+			text: []string{"at fault: CHAT_URL http://127.0.0.1:", "connection refused: nothing listens at 127.0.0.1:", "skip  API_URL       not reached: hop page failed"},
+		},
+		{
+			name: "entry host does not resolve", spec: shop, setup: setup{layout: direct},
+			entry: func(t *testing.T, d *deployment) string { return "http://shop.example.test:9000" },
+			opts:  func(o *verify.Options) { o.DialContext = fakeNet().Transport.(*http.Transport).DialContext },
+			hop:   "page", cause: verify.CauseNoSuchHost,
+			text: []string{"at fault: SHOP_URL http://shop.example.test:9000", `the name "shop.example.test" does not resolve on this machine`},
+		},
+		{
+			name: "entry answers too late", spec: builtin, setup: setup{layout: direct, faithful: true, wrap: map[string]func(http.Handler) http.Handler{
+				"web": func(http.Handler) http.Handler {
+					// Hold the answer until verify gives up and hangs up.
+					return http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+				}}},
+			opts: func(o *verify.Options) { o.Timeout = 200 * time.Millisecond },
+			hop:  "page", cause: verify.CauseTimeout,
+			text: []string{"no answer from 127.0.0.1:"},
+		},
+		{
+			name: "self-signed certificate not trusted", spec: builtin, setup: setup{layout: proxied, tls: true, faithful: true},
+			opts: func(o *verify.Options) { o.RootCAs = nil },
+			hop:  "page", cause: verify.CauseTLS,
+			text: []string{"pass --insecure"},
+		},
+		{
+			name: "connection dropped", spec: builtin, setup: setup{layout: direct, faithful: true, wrap: map[string]func(http.Handler) http.Handler{
+				"api": func(http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						c, _, _ := w.(http.Hijacker).Hijack()
+						c.Close()
+					})
+				}}},
+			hop: "api", cause: verify.CauseNetwork,
+			text: []string{"FAIL  api           GET API/healthz: EOF", "skip  api:messages  not reached: hop api failed"},
+		},
+		{
+			name: "entry URL leads to the api", spec: builtin, setup: setup{layout: direct, faithful: true},
+			entry: func(t *testing.T, d *deployment) string { return d.addr["api"] + "/healthz" },
+			hop:   "page", cause: verify.CauseNotFrontend,
+			text: []string{`the page is "application/json", not text/html: CHAT_URL leads to something other than web's page`},
+		},
+		{
+			name: "entry URL answers 404", spec: transit, setup: setup{layout: direct},
+			entry: func(t *testing.T, d *deployment) string { return d.addr["trips"] },
+			hop:   "page", cause: verify.CauseNotFrontend,
+			text: []string{"answers 404: nothing there serves portal's page", "point PORTAL_URL at portal"},
+		},
+		{
+			name: "frontend without the exposed line", spec: builtin, setup: setup{layout: direct, faithful: true, wrap: map[string]func(http.Handler) http.Handler{
+				"web": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.URL.Path == "/app.js" {
+							io.WriteString(w, "// another app\n")
+							return
+						}
+						h.ServeHTTP(w, r)
+					})
+				}}},
+			hop: "API_URL", cause: verify.CauseNotExposed,
+			text: []string{"has no `const apiUrl = '{url}';`, where web shows API_URL to the browser", "skip  api "},
+		},
+		{
+			name: "exposed resource missing", spec: shop, setup: setup{layout: direct, wrap: map[string]func(http.Handler) http.Handler{
+				"storefront": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.URL.Path == "/config.json" {
+							http.NotFound(w, r)
+							return
+						}
+						h.ServeHTTP(w, r)
+					})
+				}}},
+			hop: "CATALOG_URL", cause: verify.CauseNotExposed,
+			text: []string{"/config.json answers 404, but storefront shows CATALOG_URL to the browser there", "ok    cart "},
+		},
+		{
+			name: "browser link empty", spec: builtin, setup: setup{layout: direct, faithful: true, env: map[string]map[string]string{"web": {"API_URL": ""}}},
+			hop: "API_URL", cause: verify.CauseEmptyURL,
+			text: []string{`at fault: API_URL "" on web`, "API_URL is empty on web, so the browser calls the page's own origin instead of api", `fix: set API_URL on web to "http://127.0.0.1:`},
+		},
+		{
+			name: "browser link not a URL the browser can call", spec: transit, setup: setup{layout: direct, env: map[string]map[string]string{"portal": {"TRIPS_ENDPOINT": "ftp://trips.example/"}}},
+			hop: "TRIPS_ENDPOINT", cause: verify.CauseBadURL,
+			text: []string{"TRIPS_ENDPOINT resolves to ftp://trips.example/, which the browser cannot call"},
+		},
+		{
+			name: "https page calls plain http", spec: builtin, setup: setup{layout: proxied, tls: true, faithful: true, env: map[string]map[string]string{"web": {"API_URL": "http://10.255.255.1:8081"}}},
+			hop: "api", cause: verify.CauseMixedContent,
+			text: []string{"browsers block this mixed content", `fix: set API_URL on web to "/api/", the model's value for this deployment; or serve api over https too`},
+		},
+		{
+			name: "api without CORS", spec: builtin, setup: setup{layout: direct, faithful: true, wrap: map[string]func(http.Handler) http.Handler{
+				"api": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { r.Header.Del("Origin"); h.ServeHTTP(w, r) })
+				}}},
+			hop: "api", cause: verify.CauseCORS,
+			text: []string{`and its answer has Access-Control-Allow-Origin "", so the browser hides it`},
+		},
+		{
+			name: "preflight refused", spec: tiny, setup: setup{layout: direct, wrap: map[string]func(http.Handler) http.Handler{
+				"backend": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.Method == http.MethodOptions {
+							w.WriteHeader(http.StatusMethodNotAllowed)
+							return
+						}
+						h.ServeHTTP(w, r)
+					})
+				}}},
+			hop: "backend:put", cause: verify.CauseCORS,
+			text: []string{"the browser's CORS preflight (OPTIONS from http://127.0.0.1:", "for PUT with Content-Type application/json) got 405 Method Not Allowed"},
+		},
+		{
+			name: "prefix not stripped", spec: transit, setup: setup{layout: proxied, noStrip: true, prefix: map[string]string{"trips": "/t/"}},
+			hop: "trips", cause: verify.CausePrefixNotStripped,
+			text: []string{"the route forwards the path with its /t prefix, but trips serves /status at /status", "skip  trips:departures  not reached: hop trips failed"},
+		},
+		{
+			name: "browser link at the page's own origin", spec: builtin, setup: setup{layout: direct, faithful: true, env: map[string]map[string]string{"web": {"API_URL": "{web}"}}},
+			hop: "api", cause: verify.CauseNotRouted,
+			text: []string{"on the page's own origin nothing routes /healthz to api"},
+		},
+		{
+			name: "browser link at another service", spec: shop, setup: setup{layout: direct, env: map[string]map[string]string{"storefront": {"CATALOG_URL": "{search}"}}},
+			hop: "catalog", cause: verify.CauseNotRouted,
+			text: []string{"the server there is not catalog (it has no /health/ready)", `fix: set CATALOG_URL on storefront to "http://127.0.0.1:`},
+		},
+		{
+			name: "check path missing behind a working route", spec: builtin, setup: setup{layout: direct, env: map[string]map[string]string{"web": {"API_URL": "{crawler}"}}},
+			hop: "api:messages", cause: verify.CauseNotRouted,
+			text: []string{"answers api's health path but 404 for /messages"},
+		},
+		{
+			name: "bad gateway in front of the api", spec: builtin, setup: setup{layout: proxied, faithful: true, upstream: map[string]http.Handler{"api": deadUpstream()}},
+			hop: "api", cause: verify.CauseUpstreamDown,
+			text: []string{"answered 502 Bad Gateway: the api upstream is down or failing its health check", "check that the proxy forwards to it on port 8080"},
+		},
+		{
+			name: "no healthy upstream", spec: transit, setup: setup{layout: proxied, upstream: map[string]http.Handler{"alerts": http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				io.WriteString(w, "no healthy upstream")
+			})}},
+			hop: "alerts", cause: verify.CauseUpstreamDown,
+			text: []string{`the load balancer has no healthy alerts backend ("no healthy upstream")`, "requestPath /healthz"},
+		},
+		{
+			name: "unexpected status", spec: tiny, setup: setup{layout: direct, wrap: map[string]func(http.Handler) http.Handler{
+				"backend": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.Method == http.MethodPut {
+							http.Error(w, "read-only", http.StatusForbidden)
+							return
+						}
+						h.ServeHTTP(w, r)
+					})
+				}}},
+			hop: "backend:put", cause: verify.CauseBadStatus,
+			text: []string{"answered 403 Forbidden, not 204", "check backend's logs"},
+		},
+		{
+			name: "not JSON", spec: shop, setup: setup{layout: direct, wrap: map[string]func(http.Handler) http.Handler{
+				"catalog": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.URL.Path == "/products" {
+							w.Header().Set("Access-Control-Allow-Origin", "*")
+							io.WriteString(w, "<html>products</html>")
+							return
+						}
+						h.ServeHTTP(w, r)
+					})
+				}}},
+			hop: "catalog:products", cause: verify.CauseNotJSON,
+			text: []string{"the answer to GET /products is not JSON"},
+		},
+		{
+			name: "body mismatch", spec: tiny, setup: setup{layout: proxied, wrap: map[string]func(http.Handler) http.Handler{
+				"backend": func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						if r.URL.Path == "/hello" {
+							io.WriteString(w, "bye")
+							return
+						}
+						h.ServeHTTP(w, r)
+					})
+				}}},
+			hop: "backend:hello", cause: verify.CauseBodyMismatch,
+			text: []string{`the answer lacks "hello": backend answered "bye"`},
+		},
+		{
+			name: "via link at localhost", spec: builtin, setup: setup{layout: direct, faithful: true, env: map[string]map[string]string{"api": {"CRAWLER_BASE_URL": "http://localhost:8080"}}},
+			hop: "api:stats", cause: verify.CauseLinkUnreachable,
+			text: []string{"localhost inside api's container is api itself"},
+		},
+		{
+			name: "via link host does not resolve", spec: transit, setup: setup{layout: direct, env: map[string]map[string]string{"trips": {"FARES_ADDR": "http://fares-old:6060"}}},
+			hop: "trips:fare", cause: verify.CauseLinkUnreachable,
+			text: []string{`the name "fares-old" does not resolve inside trips's container`, "at fault: FARES_ADDR on trips (http://127.0.0.1:", "trips called http://fares-old:6060/ping)"},
+		},
+		{
+			name: "via link on the host without extra_hosts", spec: shop, setup: setup{layout: direct, env: map[string]map[string]string{"catalog": {"PRICING_BASE_URL": "http://host.docker.internal:9004"}}},
+			hop: "catalog:quote", cause: verify.CauseLinkUnreachable,
+			// Two services set PRICING_BASE_URL: "on catalog" tells them apart.
+			text: []string{"at fault: PRICING_BASE_URL on catalog (", "host.docker.internal resolves only when the container is given it as an extra host", "extra_hosts"},
+		},
+		{
+			name: "via link refused", spec: transit, setup: setup{layout: direct, env: map[string]map[string]string{"trips": {"FARES_ADDR": "http://unreachable:6060"}}},
+			hop: "trips:fare", cause: verify.CauseLinkUnreachable,
+			text: []string{"nothing listens there: fares is down", "start fares (it listens on port 6060)"},
+		},
+		{
+			name: "via link unset", spec: builtin, setup: setup{layout: direct, faithful: true, env: map[string]map[string]string{"api": {"CRAWLER_BASE_URL": ""}}},
+			hop: "api:stats", cause: verify.CauseLinkFailed,
+			text: []string{`the answer lacks "Beep boop!" after the item verify sent`, "Crawler worker not configured"},
+		},
+	}
+	covered := map[verify.Cause]bool{}
+	for _, tt := range tests {
+		covered[tt.cause] = true
+	}
+	for _, c := range declaredCauses(t) {
+		if !covered[c] {
+			t.Errorf("no case fails with cause %s: add one that reaches it", c)
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := deploy(t, load(t, tt.spec), tt.setup)
+			if tt.opts != nil {
+				tt.opts(&d.opts)
+			}
+			entry := ""
+			if tt.entry != nil {
+				entry = tt.entry(t, d)
+			}
+			rep, raw := d.run(t, entry)
+			out := d.anonymize(raw)
+			f := rep.Failed()
+			switch {
+			case f == nil:
+				t.Fatalf("verify passed; want hop %s to fail (%s):\n%s", tt.hop, tt.cause, out)
+			case f.Name != tt.hop || f.Cause != tt.cause:
+				t.Fatalf("failed at %s (%s), want %s (%s):\n%s", f.Name, f.Cause, tt.hop, tt.cause, out)
+			}
+			for _, s := range tt.text {
+				if !strings.Contains(out, s) && !strings.Contains(raw, s) {
+					t.Errorf("report lacks %q:\n%s", s, out)
+				}
+			}
+			if f.Wiring == "" || f.Why == "" || f.Fix == "" {
+				t.Errorf("hop %s lacks at fault, cause or fix:\n%s", f.Name, out)
+			}
+			if rep.OK() || !strings.Contains(out, " is not wired: hop") {
+				t.Errorf("verdict:\n%s", out)
+			}
+		})
+	}
+}
+
+// declaredCauses lists the Cause constants verify.go declares, so that a
+// new cause without a case here fails the test.
+func declaredCauses(t *testing.T) []verify.Cause {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "verify.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []verify.Cause
+	for _, d := range f.Decls {
+		gd, ok := d.(*ast.GenDecl)
+		if !ok || gd.Tok != token.CONST {
+			continue
+		}
+		for _, spec := range gd.Specs {
+			vs := spec.(*ast.ValueSpec)
+			if id, ok := vs.Type.(*ast.Ident); !ok || id.Name != "Cause" {
+				continue
+			}
+			for _, v := range vs.Values {
+				lit := v.(*ast.BasicLit)
+				s, _ := strconv.Unquote(lit.Value)
+				out = append(out, verify.Cause(s))
+			}
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("found only %d Cause constants in verify.go: %v", len(out), out)
+	}
+	return out
+}
+
+// tinySpec has what the bundled apps lack: a check without via that looks
+// for text, and a PUT, which needs a CORS preflight across origins.
+const tinySpec = `apiVersion: synctl.dev/v1alpha1
+kind: App
+metadata: {name: tiny}
+spec:
+  entryURLName: TINY_URL
+  services:
+    - name: site
+      role: frontend
+      image: example.test/site:1
+      port: 8000
+      links:
+        - {env: BACKEND, service: backend, resolvedBy: browser}
+    - name: backend
+      role: api
+      image: example.test/backend:1
+      port: 8001
+      healthPath: /up
+      checks:
+        - {name: hello, path: /hello, contains: hello}
+        - {name: put, method: PUT, path: /thing, body: '{"a":1}', status: 204}
+`
+
+// deadUpstream is a reverse proxy to an address where nothing listens:
+// nginx's answer when the upstream container is down.
+func deadUpstream() http.Handler {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead, _ := url.Parse("http://" + ln.Addr().String())
+	ln.Close()
+	rp := httputil.NewSingleHostReverseProxy(dead)
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	return rp
+}
+
+// TestVerifyReportText pins the whole report for a passing run and for failures
+// whose diagnosis matters most.
+func TestVerifyReportText(t *testing.T) {
+	t.Run("built-in behind a proxy", func(t *testing.T) {
+		d := deploy(t, load(t, builtin), setup{layout: proxied, tls: true, faithful: true})
+		_, raw := d.run(t, "")
+		want := `ok    page          GET PROXY: 200 OK (text/html; charset=utf-8)
+ok    API_URL       GET PROXY/app.js: "/api/" -> PROXY/api/ (same origin)
+ok    web           GET PROXY/: 200 OK
+ok    api           GET PROXY/api/healthz: 200 OK
+ok    api:messages  GET PROXY/api/messages: 200 OK, JSON
+ok    api:stats     POST PROXY/api/messages: 201 Created, has "Beep boop!" (api used CRAWLER_BASE_URL)
+CHAT_URL PROXY is wired: the page, 1 browser URL, 2 public services and 2 checks answer as a browser needs them
+`
+		if got := d.anonymize(raw); got != want {
+			t.Errorf("report:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("shop across origins", func(t *testing.T) {
+		d := deploy(t, load(t, shop), setup{layout: direct})
+		_, raw := d.run(t, "")
+		want := `ok    page              GET STOREFRONT: 200 OK (text/html; charset=utf-8)
+ok    CATALOG_URL       GET STOREFRONT/config.json: "CATALOG" -> CATALOG (cross-origin: needs CORS)
+ok    CART_URL          "CART", the model's value (storefront does not expose it) -> CART (cross-origin: needs CORS)
+ok    storefront        GET STOREFRONT/: 200 OK
+ok    catalog           GET CATALOG/health/ready: 200 OK, CORS allows STOREFRONT
+ok    catalog:products  GET CATALOG/products: 200 OK, CORS allows STOREFRONT, JSON
+ok    catalog:quote     GET CATALOG/quote: 200 OK, CORS allows STOREFRONT, has "price" (catalog used PRICING_BASE_URL)
+ok    cart              GET CART/livez: 200 OK, CORS allows STOREFRONT
+SHOP_URL STOREFRONT is wired: the page, 2 browser URLs, 3 public services and 2 checks answer as a browser needs them
+`
+		if got := d.anonymize(raw); got != want {
+			t.Errorf("report:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("prefix not stripped", func(t *testing.T) {
+		d := deploy(t, load(t, builtin), setup{layout: proxied, noStrip: true, faithful: true})
+		_, raw := d.run(t, "")
+		want := `ok    page          GET PROXY: 200 OK (text/html; charset=utf-8)
+ok    API_URL       GET PROXY/app.js: "/api/" -> PROXY/api/ (same origin)
+ok    web           GET PROXY/: 200 OK
+FAIL  api           GET PROXY/api/healthz: 404 Not Found
+      at fault: API_URL "/api/" on web (PROXY/api/)
+      cause: PROXYHOST answers 404 for /api/healthz: the route forwards the path with its /api prefix, but api serves /healthz at /healthz
+      fix: strip the prefix in the route to api, so that /api/healthz reaches it as /healthz: nginx ` + "`location /api/ { proxy_pass http://UPSTREAM/; }`" + ` (the trailing / strips it); Gateway API: a URLRewrite filter with ReplacePrefixMatch "/"
+skip  api:messages  not reached: hop api failed
+skip  api:stats     not reached: hop api failed
+CHAT_URL PROXY is not wired: hop api failed (prefix-not-stripped)
+`
+		if got := d.anonymize(raw); got != want {
+			t.Errorf("report:\n%s\nwant:\n%s", got, want)
+		}
+	})
+	t.Run("via link does not resolve", func(t *testing.T) {
+		d := deploy(t, load(t, transit), setup{layout: direct, env: map[string]map[string]string{"trips": {"FARES_ADDR": "http://fares:6060"}}})
+		_, raw := d.run(t, "")
+		want := `FAIL  trips:fare        POST TRIPS/v2/quote: 502 Bad Gateway
+      at fault: FARES_ADDR on trips (FARES in the model; trips called http://fares:6060/ping)
+      cause: status 502, not 200: trips answers this check through FARES_ADDR, and answered "trips: check fare: calling FARES_ADDR: Get \"http://fares:6060/ping\": dial tcp: lookup fares: no such host" — the name "fares" does not resolve inside trips's container: trips and fares share no network with name resolution (Docker's default bridge has none), or fares runs under another name
+      fix: set FARES_ADDR on trips to FARES, how trips reaches fares in this deployment; or put trips and fares on one user-defined network (compose: the same ` + "`networks:`" + ` entry)
+`
+		got := d.anonymize(raw)
+		if !strings.Contains(got, want) {
+			t.Errorf("report:\n%s\nwant it to hold:\n%s", got, want)
+		}
+		if !strings.HasSuffix(got, "PORTAL_URL PORTAL is not wired: hop trips:fare failed (link-unreachable)\n") {
+			t.Errorf("verdict:\n%s", got)
+		}
+	})
+	t.Run("independent hops still run", func(t *testing.T) {
+		d := deploy(t, load(t, shop), setup{layout: direct,
+			env: map[string]map[string]string{"catalog": {"PRICING_BASE_URL": ""}},
+			wrap: map[string]func(http.Handler) http.Handler{"cart": func(http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusInternalServerError) })
+			}}})
+		rep, raw := d.run(t, "")
+		var got []string
+		for _, h := range rep.Hops {
+			got = append(got, string(h.Status)+" "+h.Name+" "+string(h.Cause))
+		}
+		want := []string{"ok page ", "ok CATALOG_URL ", "ok CART_URL ", "ok storefront ", "ok catalog ", "ok catalog:products ", "FAIL catalog:quote link-failed", "FAIL cart unexpected-status"}
+		if !slices.Equal(got, want) {
+			t.Errorf("hops %q, want %q:\n%s", got, want, raw)
+		}
+		if !strings.HasSuffix(raw, "is not wired: hops catalog:quote (link-failed), cart (unexpected-status) failed\n") {
+			t.Errorf("verdict:\n%s", raw)
+		}
+	})
+}
+
+// TestVerifyDriftIsANote: a frontend that serves another URL than the model's is
+// followed, as the browser follows it, and reported; it fails only when the
+// served URL does not work, and then the fix is the model's value.
+func TestVerifyDriftIsANote(t *testing.T) {
+	m := load(t, builtin)
+	// The proxy's api route is /api/, but web hands the browser the api's
+	// own address: it works, with CORS.
+	d := deploy(t, m, setup{layout: proxied, faithful: true})
+	d2 := deploy(t, m, setup{layout: proxied, faithful: true, env: map[string]map[string]string{"web": {"API_URL": d.addr["api"]}}})
+	rep, raw := d2.run(t, "")
+	if !rep.OK() {
+		t.Fatalf("want a pass with a note:\n%s", raw)
+	}
+	h := rep.Hop("API_URL")
+	want := `web serves API_URL "` + d.addr["api"] + `", but the model wires "/api/" for this deployment; verify follows the served value, as the browser does (render and deploy again if the difference is not intended)`
+	if h == nil || h.Note != want {
+		t.Errorf("note %q, want %q:\n%s", h.Note, want, raw)
+	}
+	// Served at the user's localhost where nothing listens: the route
+	// fails, and the fix names the model's value first.
+	dead := closedURL(t)
+	d3 := deploy(t, m, setup{layout: proxied, faithful: true, env: map[string]map[string]string{"web": {"API_URL": dead}}})
+	rep, raw = d3.run(t, "")
+	f := rep.Failed()
+	if f == nil || f.Name != "api" || f.Cause != verify.CauseNothingListening {
+		t.Fatalf("want api to fail with nothing-listening:\n%s", raw)
+	}
+	wantFix := `set API_URL on web to "/api/", the model's value for this deployment; or API_URL on web points at ` + strings.TrimPrefix(dead, "http://") + ` on the user's own machine, where nothing publishes api (its host port is 8081)`
+	if f.Fix != wantFix {
+		t.Errorf("fix:\n%s\nwant:\n%s", f.Fix, wantFix)
+	}
+}
+
+// TestVerifyRedirectsToHTTPS: the entry URL given on the command line wins
+// over the wiring's, redirects are followed, and relative routes resolve
+// against the page's final URL.
+func TestVerifyRedirectsToHTTPS(t *testing.T) {
+	d := deploy(t, load(t, builtin), setup{layout: proxied, tls: true, faithful: true})
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, d.proxy+r.URL.RequestURI(), http.StatusMovedPermanently)
 	}))
-	rep, err := verify.Run(context.Background(), redirect.URL, verify.Options{Insecure: true})
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(redirect.Close)
+	rep, raw := d.run(t, redirect.URL)
+	if !rep.OK() {
+		t.Fatalf("want a pass:\n%s", raw)
 	}
-	var out strings.Builder
-	rep.Write(&out)
-	got := strings.NewReplacer(redirect.URL, "HTTP", tlsSrv.URL, "HTTPS").Replace(out.String())
-	want := `ok    page      GET HTTP: 200 OK from HTTPS/ (text/html; charset=utf-8)
-ok    app.js    GET HTTPS/app.js: apiUrl "/api/" -> HTTPS/api//messages (same origin)
-ok    messages  GET HTTPS/api//messages: 200 OK, 0 messages
-ok    stats     POST HTTPS/api//messages /stats: 201 Created, crawler-bot: Beep boop! I have found 0 matches so far from ` + c.URL + `/stats
-HTTP is wired: the page, app.js, the api and the crawler all answer as a browser needs
-`
-	if got != want {
-		t.Errorf("report:\n%s\nwant:\n%s", got, want)
-	}
-}
-
-func TestReportFailureText(t *testing.T) {
-	p := &probeLog{}
-	c := serve(t, crawler())
-	s := serve(t, proxy("/api/", false, p.api(c.URL), standin.Web("/api/")))
-	rep, err := verify.Run(context.Background(), s.URL, verify.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out strings.Builder
-	rep.Write(&out)
-	got := strings.ReplaceAll(out.String(), s.URL, "CHAT")
-	want := `ok    page      GET CHAT: 200 OK (text/html; charset=utf-8)
-ok    app.js    GET CHAT/app.js: apiUrl "/api/" -> CHAT/api//messages (same origin)
-FAIL  messages  GET CHAT/api//messages: 404 Not Found
-      at fault: API_URL "/api/" on web (the browser resolves it to CHAT/api/)
-      cause: the api answers 404 for /api//messages: the route forwards the path with its /api prefix, but the api only serves /messages
-      fix: strip the prefix in the route to the api: nginx ` + "`location /api/ { proxy_pass http://api:8080/; }`" + ` (the trailing slash strips it); Gateway API: a URLRewrite filter with ReplacePrefixMatch "/"
-skip  stats     not reached: hop messages failed
-CHAT is not wired: hop messages failed (prefix-not-stripped)
-`
-	if got != want {
-		t.Errorf("report:\n%s\nwant:\n%s", got, want)
-	}
-}
-
-func TestRunBadURL(t *testing.T) {
-	for _, raw := range []string{"localhost:8080", "ftp://x", "/api", "http://"} {
-		_, err := verify.Run(context.Background(), raw, verify.Options{})
-		want := `CHAT_URL "` + raw + `": must be an absolute http or https URL, e.g. http://localhost:8080`
-		if err == nil || err.Error() != want {
-			t.Errorf("Run(%q) error = %v, want %s", raw, err, want)
+	out := strings.ReplaceAll(d.anonymize(raw), redirect.URL, "HTTP")
+	for _, want := range []string{"ok    page          GET HTTP: 200 OK from PROXY/ (text/html; charset=utf-8)\n", "ok    api           GET PROXY/api/healthz: 200 OK\n", "CHAT_URL HTTP is wired"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
 }
 
-// The stand-in's answer shapes are what verify parses; keep them honest.
-func TestProbeBody(t *testing.T) {
-	b, _ := json.Marshal(struct{ AuthorUsername, Text string }{verify.ProbeAuthor, "/stats"})
-	if string(b) != `{"AuthorUsername":"synctl-verify","Text":"/stats"}` {
-		t.Fatal(string(b))
+func TestVerifyBadEntryURL(t *testing.T) {
+	m := load(t, shop)
+	w := topology.Wire(m, rules{entry: "http://<CLUSTER_PUBLIC_IP>/"})
+	for _, raw := range []string{"localhost:8080", "ftp://x", "/api", "http://"} {
+		_, err := verify.Run(context.Background(), m, w, raw, verify.Options{})
+		want := `SHOP_URL "` + raw + `": must be an absolute http or https URL, e.g. http://localhost:8080 or https://203.0.113.10/`
+		if err == nil || err.Error() != want {
+			t.Errorf("Run(%q) error = %v, want %s", raw, err, want)
+		}
+	}
+	// Without an entry URL, the wiring's: here a placeholder.
+	_, err := verify.Run(context.Background(), m, w, "", verify.Options{})
+	want := `SHOP_URL "http://<CLUSTER_PUBLIC_IP>/": <CLUSTER_PUBLIC_IP> is a placeholder, not an address: give the deployment's real address`
+	if err == nil || err.Error() != want {
+		t.Errorf("Run with a placeholder entry URL: error = %v, want %s", err, want)
+	}
+}
+
+// TestVerifyNoAppLiteralsInCode: nothing verify checks is written in its code.
+// Every name, path and text of the built-in app (but the role names, which
+// are the model's own words) must be absent from its non-test sources.
+func TestVerifyNoAppLiteralsInCode(t *testing.T) {
+	m := load(t, builtin)
+	lits := []string{m.Name, m.EntryURLName}
+	for _, s := range m.Services {
+		if s.Name != string(s.Role) {
+			lits = append(lits, s.Name)
+		}
+		for _, l := range s.Links {
+			lits = append(lits, l.Env)
+			if e := l.ExposedAt; e != nil {
+				lits = append(lits, e.Path, strings.Split(e.Text, topology.URLMarker)[0])
+			}
+		}
+		for _, c := range s.Checks {
+			lits = append(lits, c.Name, c.Path, c.Body, c.Contains)
+		}
+	}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checked++
+		for _, lit := range lits {
+			if lit == "" {
+				continue
+			}
+			re := regexp.MustCompile(`(?i)(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(lit) + `($|[^A-Za-z0-9_])`)
+			if loc := re.FindIndex(src); loc != nil {
+				line := strings.Count(string(src[:loc[0]]), "\n") + 1
+				t.Errorf("%s:%d names %q, from the built-in app's spec; take it from the model", f, line, lit)
+			}
+		}
+	}
+	if checked < 3 {
+		t.Fatalf("checked %d source files; the glob found %v", checked, files)
 	}
 }
