@@ -4,6 +4,7 @@
 # binary already exists nothing is built, so a rerun takes a moment.
 #
 #   bash .ci/kube-tools.sh            # build (≈10 min cold on 2 cores) or reuse
+#   bash .ci/kube-tools.sh --build-only   # the same, without checking etcd and kubectl
 #   SYNCTL_TOOLS_DIR=/some/dir bash .ci/kube-tools.sh
 #
 # The version comes from tools/kube/go.mod (k8s.io/kubernetes). A cold build
@@ -44,6 +45,7 @@ else
   echo "kube-apiserver $version: built"
 fi
 "$bin" --version
+[ "${1:-}" = --build-only ] && exit 0
 
 missing=0
 if command -v etcd >/dev/null; then
