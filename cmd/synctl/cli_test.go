@@ -259,3 +259,20 @@ func TestVersionOf(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphCmd: synctl graph prints Mermaid or DOT for one target, and
+// refuses several.
+func TestGraphCmd(t *testing.T) {
+	code, out, _ := runCLI(t, "graph", "--target", "gke")
+	if code != 0 || !strings.HasPrefix(out, "flowchart LR\n") || !strings.Contains(out, "CRAWLER_BASE_URL") {
+		t.Errorf("mermaid: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "graph", "-f", "../../testdata/apps/shop.yaml", "--target", "nginx", "--format", "dot")
+	if code != 0 || !strings.HasPrefix(out, "digraph \"shop on nginx\" {\n") || !strings.Contains(out, "PRICING_BASE_URL") {
+		t.Errorf("dot: exit %d\n%s", code, out)
+	}
+	code, _, errs := runCLI(t, "graph", "--target", "gke,nginx")
+	if code != 2 || errs != "synctl: graph draws one target at a time: pass --target with one of docker, docker-network, nginx, minikube, gke, ingress\n" {
+		t.Errorf("two targets: exit %d %q", code, errs)
+	}
+}

@@ -139,6 +139,7 @@ Without -f, synctl works on its built-in example app (synctl init prints it).`,
 		newValidateCmd(s),
 		newVerifyCmd(s),
 		newDiffCmd(s),
+		newGraphCmd(s),
 	)
 	return root
 }

@@ -39,6 +39,8 @@ type Readme struct {
 	Verify string
 	// Notes say why the bundle looks as it does.
 	Notes []string
+	// Graph is the topology as a Mermaid flowchart.
+	Graph string
 }
 
 // ReadmeFile renders the bundle's README from its wiring and r.
@@ -51,10 +53,10 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Key, URL, SetOn, UsedBy string
 	}
 	data := struct {
-		Header, App, Target, Description, EntryURL, Command, Verify string
-		Hops                                                        []hop
-		BringUp                                                     []Step
-		Notes                                                       []string
+		Header, App, Target, Description, EntryURL, Command, Verify, Graph string
+		Hops                                                               []hop
+		BringUp                                                            []Step
+		Notes                                                              []string
 	}{
 		Header:      strings.TrimSuffix(string(Header("", b.Command)[1:]), "\n"),
 		App:         b.App,
@@ -63,6 +65,7 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		EntryURL:    b.Wiring.EntryURL,
 		Command:     b.Command,
 		Verify:      r.Verify,
+		Graph:       r.Graph,
 		BringUp:     r.BringUp,
 		Notes:       r.Notes,
 	}

@@ -65,3 +65,6 @@ func (c *dockerConfig) Readme(b *Build) render.Readme {
 		),
 	}
 }
+
+// Front: the browser reaches each service on its published port.
+func (c *dockerConfig) Front() (string, string) { return "", "" }

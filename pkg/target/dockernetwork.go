@@ -69,3 +69,6 @@ func (c *dockerNetworkConfig) Readme(b *Build) render.Readme {
 		),
 	}
 }
+
+// Front: the browser reaches the frontend and apis on their published ports.
+func (c *dockerNetworkConfig) Front() (string, string) { return "", "" }

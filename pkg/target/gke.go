@@ -247,3 +247,7 @@ func (c *gkeConfig) Readme(b *Build) render.Readme {
 	}
 	return render.Readme{BringUp: steps, Verify: verify, Notes: notes}
 }
+
+func (c *gkeConfig) Front() (string, string) {
+	return "Gateway " + c.GatewayNamespace + "/" + c.Gateway, "class " + c.GatewayClass
+}

@@ -251,3 +251,7 @@ func (c *ingressConfig) Readme(b *Build) render.Readme {
 		Notes:  notes,
 	}
 }
+
+func (c *ingressConfig) Front() (string, string) {
+	return "ingress-nginx", "IngressClass " + c.IngressClass
+}

@@ -192,3 +192,7 @@ func (c *minikubeConfig) Readme(b *Build) render.Readme {
 		),
 	}
 }
+
+func (c *minikubeConfig) Front() (string, string) {
+	return "Gateway " + c.Gateway, "class " + c.GatewayClass + " (Envoy Gateway)"
+}

@@ -176,3 +176,7 @@ func (c *nginxConfig) Readme(b *Build) render.Readme {
 	)
 	return render.Readme{BringUp: steps, Verify: b.Verify("--insecure"), Notes: notes}
 }
+
+func (c *nginxConfig) Front() (string, string) {
+	return proxyName, fmt.Sprintf("TLS :%d, :%d redirects", c.HTTPSPort, c.HTTPPort)
+}

@@ -44,6 +44,10 @@ type Config interface {
 	Files(b *Build) ([]render.File, error)
 	// Readme is what the bundle's README says beyond the wiring.
 	Readme(b *Build) render.Readme
+	// Front names the proxy, gateway or ingress controller the browser
+	// reaches first, and a detail line; "" when the browser reaches the
+	// services directly (on their published ports).
+	Front() (name, detail string)
 }
 
 // Build is what a Config renders from: the app, its wiring on the target,
