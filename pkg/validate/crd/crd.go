@@ -1,33 +1,30 @@
-// Package crd validates Gateway API objects offline against the
-// CustomResourceDefinitions shipped in the sigs.k8s.io/gateway-api module,
-// and GKE HealthCheckPolicy objects against the CRD synctl generates from
+// Package crd validates Gateway API objects offline against the schemas of
+// the sigs.k8s.io/gateway-api module's CustomResourceDefinitions, and GKE
+// HealthCheckPolicy objects against the CRD synctl generates from
 // pkg/gkeapi's types: the OpenAPI schema (types, enums, patterns, limits,
 // defaults) and the CEL rules (x-kubernetes-validations), evaluated with the
 // same code the Kubernetes API server uses (k8s.io/apiextensions-apiserver).
 //
-// The HealthCheckPolicy CRD is embedded in pkg/gkeapi (GKE publishes none),
-// so it is always available; it is the schema the project's test API
-// servers install too, which keeps offline and server verdicts equal.
-//
-// The CRDs are read, not copied: synctl keeps no copy of another project's
-// files. They come from the module's own config/crd/standard directory in the
-// Go module cache, at the version synctl was built with (go.mod's), or from
-// the directory named by $SYNCTL_GATEWAY_API_CRDS. Where neither is there,
-// Available says why and callers report the check as skipped. Files are
-// parsed, and schemas and CEL programs compiled, on first use, never at
-// package init, so linking this package does not slow down other commands.
+// Both are compiled into the binary, so a release binary validates on a
+// machine without Go or a module cache. The Gateway API schemas are
+// generated, not written: `go generate ./pkg/validate/crd` extracts them
+// from the module at go.mod's version (its config/crd/standard, the kinds
+// synctl validates, without the prose), and a test fails while the file is
+// stale. $SYNCTL_GATEWAY_API_CRDS may name a directory of CRD files to use
+// instead (another Gateway API release, say). Schemas and CEL programs are
+// compiled on first use, never at package init, so linking this package
+// does not slow down other commands.
 package crd
 
 import (
 	"context"
+	_ "embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
-	"strings"
 	"sync"
 
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -45,26 +42,27 @@ import (
 )
 
 // EnvDir names an environment variable that, when set, is the directory of
-// Gateway API CRD files to validate against (for example the files of a
-// Gateway API release), instead of the module cache.
+// Gateway API CRD files to validate against instead of the embedded ones.
 const EnvDir = "SYNCTL_GATEWAY_API_CRDS"
 
-const module = "sigs.k8s.io/gateway-api"
+//go:generate go run ./gen
 
-// ErrUnavailable means the CRD files could not be found: the schema and CEL
-// checks cannot run here.
+//go:embed gatewayapi-schemas.json
+var embeddedSchemas []byte
+
+// ErrUnavailable means the CRD files $SYNCTL_GATEWAY_API_CRDS names could not
+// be read: the schema and CEL checks cannot run.
 var ErrUnavailable = errors.New("Gateway API CRDs not found")
 
-// source is where the CRD files are read from.
+// source is where the Gateway API schemas come from.
 type source struct {
 	dir, version string
 }
 
 var located = sync.OnceValues(locate)
 
-// locate finds the CRD directory: $SYNCTL_GATEWAY_API_CRDS, else the module
-// at synctl's build version in the module cache, else (from a checkout of
-// synctl, as in its tests) what `go list -m` reports for the module.
+// locate picks the schemas: $SYNCTL_GATEWAY_API_CRDS when set, else the
+// embedded ones.
 func locate() (source, error) {
 	if dir := os.Getenv(EnvDir); dir != "" {
 		if _, err := os.Stat(dir); err != nil {
@@ -72,57 +70,11 @@ func locate() (source, error) {
 		}
 		return source{dir: dir, version: "$" + EnvDir}, nil
 	}
-	version := buildVersion()
-	if version != "" {
-		for _, cache := range moduleCaches() {
-			dir := filepath.Join(cache, module+"@"+version, "config", "crd", "standard")
-			if _, err := os.Stat(dir); err == nil {
-				return source{dir: dir, version: module + " " + version}, nil
-			}
-		}
+	var s schemas
+	if err := json.Unmarshal(embeddedSchemas, &s); err != nil {
+		return source{}, fmt.Errorf("embedded %s: %w", SchemasFile, err)
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}\t{{.Version}}", module).Output()
-	if dir, v, ok := strings.Cut(strings.TrimSpace(string(out)), "\t"); err == nil && ok && dir != "" {
-		return source{dir: filepath.Join(dir, "config", "crd", "standard"), version: module + " " + v}, nil
-	}
-	want := module
-	if version != "" {
-		want += "@" + version
-	}
-	return source{}, fmt.Errorf("%w: %s is not in the Go module cache; fetch it with `go mod download %s`, or set $%s to a directory of its CRD files", ErrUnavailable, want, want, EnvDir)
-}
-
-// buildVersion is the gateway-api version this binary was built with.
-func buildVersion() string {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return ""
-	}
-	for _, d := range bi.Deps {
-		if d.Path == module {
-			if d.Replace != nil {
-				return d.Replace.Version
-			}
-			return d.Version
-		}
-	}
-	return ""
-}
-
-// moduleCaches lists where the Go module cache may be, as the go command
-// decides it: $GOMODCACHE, else the first $GOPATH entry's pkg/mod, else
-// $HOME/go/pkg/mod.
-func moduleCaches() []string {
-	if c := os.Getenv("GOMODCACHE"); c != "" {
-		return []string{c}
-	}
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		return []string{filepath.Join(filepath.SplitList(gp)[0], "pkg", "mod")}
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		return []string{filepath.Join(home, "go", "pkg", "mod")}
-	}
-	return nil
+	return source{version: s.Source}, nil
 }
 
 // Available reports whether the Gateway API CRDs can be read, or why not.
@@ -163,13 +115,26 @@ type entry struct {
 
 var catalog = sync.OnceValues(loadCatalog)
 
-// loadCatalog parses the CRDs (without compiling their schemas).
+// loadCatalog parses the schemas (without compiling them).
 func loadCatalog() (map[key]*entry, error) {
 	src, err := located()
 	if err != nil {
 		return nil, err
 	}
-	return loadDir(src.dir)
+	if src.dir != "" {
+		return loadDir(src.dir)
+	}
+	var s schemas
+	if err := json.Unmarshal(embeddedSchemas, &s); err != nil {
+		return nil, err
+	}
+	out := map[key]*entry{}
+	for _, c := range s.CRDs {
+		e := &entry{props: c.Schema}
+		e.once = sync.OnceValues(func() (*compiled, error) { return compile(e.props) })
+		out[key{c.APIVersion, c.Kind}] = e
+	}
+	return out, nil
 }
 
 // loadDir parses every CustomResourceDefinition in dir's YAML files.
@@ -277,26 +242,6 @@ func compile(props *apiextensionsv1.JSONSchemaProps) (*compiled, error) {
 		structure: structural,
 		cel:       cel.NewValidator(structural, true, celconfig.PerCallLimit),
 	}, nil
-}
-
-// Known reports whether apiVersion/kind has a CRD.
-func Known(apiVersion, kind string) bool {
-	_, err := lookup(key{apiVersion, kind})
-	return err == nil
-}
-
-// Kinds lists the apiVersion/kind pairs that have a CRD, sorted.
-func Kinds() []string {
-	var out []string
-	emb, _ := embedded()
-	c, _ := catalog()
-	for _, m := range []map[key]*entry{emb, c} {
-		for k := range m {
-			out = append(out, k.apiVersion+" "+k.kind)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // Validate checks obj, a decoded JSON object, against the CRD of its

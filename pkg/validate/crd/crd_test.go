@@ -1,9 +1,13 @@
 package crd
 
 import (
+	"bytes"
 	"errors"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
@@ -115,17 +119,67 @@ func TestLoadDir(t *testing.T) {
 	if _, err := loadDir(empty); !errors.Is(err, ErrUnavailable) || err.Error() != "Gateway API CRDs not found: no CustomResourceDefinition in "+empty {
 		t.Errorf("empty dir: %v", err)
 	}
-	src, err := located()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := loadDir(src.dir)
+	c, err := loadDir(moduleCRDs(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []key{{"gateway.networking.k8s.io/v1", "HTTPRoute"}, {"gateway.networking.k8s.io/v1", "Gateway"}, {"gateway.networking.k8s.io/v1", "GatewayClass"}} {
 		if c[k] == nil {
-			t.Errorf("no CRD for %v in %s", k, src.dir)
+			t.Errorf("no CRD for %v", k)
 		}
+	}
+}
+
+// moduleCRDs is the gateway-api module's standard CRD directory, at
+// go.mod's version.
+func moduleCRDs(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
+	if err != nil {
+		t.Fatalf("go list -m sigs.k8s.io/gateway-api: %v", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
+}
+
+// TestSchemasCurrent: the embedded schemas are what `go generate` makes of
+// the module at go.mod's version, so a release binary validates exactly as
+// the CRDs a cluster installs would.
+func TestSchemasCurrent(t *testing.T) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "sigs.k8s.io/gateway-api").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := Extract(moduleCRDs(t), "sigs.k8s.io/gateway-api "+strings.TrimSpace(string(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(want, embeddedSchemas) {
+		t.Errorf("%s is stale; regenerate it with: go generate ./pkg/validate/crd", SchemasFile)
+	}
+}
+
+// TestEmbeddedWithoutModuleCache: validation needs neither Go nor a module
+// cache: with HOME, GOPATH and GOMODCACHE pointing nowhere, a broken route
+// is still found.
+func TestEmbeddedWithoutModuleCache(t *testing.T) {
+	nowhere := t.TempDir()
+	t.Setenv("HOME", nowhere)
+	t.Setenv("GOPATH", nowhere)
+	t.Setenv("GOMODCACHE", nowhere)
+	t.Setenv("PATH", nowhere)
+	src, err := locate()
+	if err != nil || src.dir != "" {
+		t.Fatalf("locate() = %+v, %v; want the embedded schemas", src, err)
+	}
+	errs, err := Validate(map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+		"metadata": map[string]any{"name": "r"},
+		"spec": map[string]any{"rules": []any{map[string]any{
+			"matches": []any{map[string]any{"path": map[string]any{"type": "Exact", "value": "/api"}}},
+			"filters": []any{map[string]any{"type": "URLRewrite", "urlRewrite": map[string]any{"path": map[string]any{"type": "ReplacePrefixMatch", "replacePrefixMatch": "/"}}}},
+		}}},
+	})
+	if err != nil || len(errs) == 0 {
+		t.Errorf("errs %v, err %v; want the URLRewrite rule broken", errs, err)
 	}
 }
