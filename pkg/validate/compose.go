@@ -336,7 +336,7 @@ func (c *composeCheck) checkBrowserURL(s types.ServiceConfig, field, v string) {
 		}
 		cfg, err := parseNginxFile(conf)
 		if err != nil {
-			continue // reported by nginx -t
+			return // a syntax error, reported first: nothing else about it can be said
 		}
 		loc := cfg.bestLocation(call)
 		if loc == nil {

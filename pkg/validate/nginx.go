@@ -322,7 +322,17 @@ func (c *composeCheck) checkNginx(s types.ServiceConfig, conf string, mounts map
 		}
 	}
 	np, skips := nginxTest(display, conf, mounts, opts)
-	return append(probs, np...), skips
+	return append(probs, syntaxFirst(display, err, np, skips)...), skips
+}
+
+// syntaxFirst reports a file that does not parse by its syntax error, where
+// nginx -t could not run to say so itself: cross-references of a file that
+// does not parse mean nothing, and an unreported syntax error would pass.
+func syntaxFirst(display string, parseErr error, fromNginx []Problem, skips []Skip) []Problem {
+	if parseErr == nil || len(fromNginx) > 0 || len(skips) == 0 {
+		return fromNginx
+	}
+	return []Problem{{File: display, Resource: "nginx", Field: "-", Message: "syntax: " + parseErr.Error()}}
 }
 
 func mustRel(base, p string) string {
@@ -347,7 +357,9 @@ func checkNginxStandalone(file string, opts Options) ([]Problem, []Skip) {
 			mounts[e.Name()] = filepath.Join(filepath.Dir(abs), e.Name())
 		}
 	}
-	return nginxTest(file, abs, mounts, opts)
+	np, skips := nginxTest(file, abs, mounts, opts)
+	_, parseErr := parseNginxFile(abs)
+	return syntaxFirst(file, parseErr, np, skips), skips
 }
 
 var nginxMsg = regexp.MustCompile(`\[(emerg|alert|crit|error)\] (?:\d+#\d+: )?(.*?)(?: in (/etc/nginx/\S+):(\d+))?$`)

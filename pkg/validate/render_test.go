@@ -62,6 +62,13 @@ func TestNginx(t *testing.T) {
 			want: `nginx -t: unknown directive "ssl_certificat"`,
 		},
 		{
+			// A missing ';' is a syntax error, reported as nginx says it,
+			// and nothing about upstreams or routes is made of the file.
+			name: "missing semicolon",
+			edit: func(s string) string { return strings.Replace(s, "proxy_pass $synergychat_api;", "proxy_pass $synergychat_api", 1) },
+			want: `nginx -t: unexpected "}"`,
+		},
+		{
 			name: "certificate not mounted",
 			edit: func(s string) string {
 				return strings.Replace(s, "/etc/nginx/certs/tls.crt", "/etc/nginx/certs/public.crt", 1)
