@@ -276,3 +276,40 @@ func TestGraphCmd(t *testing.T) {
 		t.Errorf("two targets: exit %d %q", code, errs)
 	}
 }
+
+// TestProgress: with --progress always the status line shows each phase and
+// is erased at the end; with auto on a pipe, and with never, nothing shows.
+func TestProgress(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errs := runCLI(t, "render", "--target", "all", "--out", filepath.Join(dir, "a"), "--progress", "always")
+	if code != 0 || !strings.Contains(errs, "\r\x1b[Krendering synergychat of 3 services: targets ") || !strings.Contains(errs, "\r\x1b[Kwriting ") || !strings.Contains(errs, "\r\x1b[Kwrote docker bundle") {
+		t.Errorf("--progress always: exit %d, stderr %q", code, errs)
+	}
+	for _, mode := range []string{"auto", "never"} {
+		code, _, errs := runCLI(t, "render", "--target", "all", "--out", filepath.Join(dir, mode), "--progress", mode)
+		if code != 0 || strings.Contains(errs, "\x1b") {
+			t.Errorf("--progress %s: exit %d, stderr %q", mode, code, errs)
+		}
+	}
+	code, _, errs = runCLI(t, "render", "--target", "all", "--out", filepath.Join(dir, "x"), "--progress", "sometimes")
+	if code != 2 || errs != "synctl: --progress \"sometimes\" is not supported: choose auto (on a terminal, after a second), always or never\n" {
+		t.Errorf("bad --progress: exit %d %q", code, errs)
+	}
+}
+
+// TestCompletion: the shell completes flag values: targets (with their
+// descriptions), formats, and files for -f.
+func TestCompletion(t *testing.T) {
+	code, out, _ := runCLI(t, "__complete", "render", "--target", "")
+	if code != 0 || !strings.Contains(out, "gke\tGKE Autopilot") || !strings.Contains(out, "all\tevery target") || !strings.HasSuffix(out, ":4\n") {
+		t.Errorf("--target: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "__complete", "wiring", "--format", "")
+	if code != 0 || !strings.HasPrefix(out, "table\njson\n") {
+		t.Errorf("--format: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, "__complete", "render", "-f", "")
+	if code != 0 || !strings.Contains(out, "yaml\nyml\n:8\n") {
+		t.Errorf("-f: exit %d\n%s", code, out)
+	}
+}

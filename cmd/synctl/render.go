@@ -23,8 +23,9 @@ type renderOptions struct {
 	targets targetsValue
 	out     string
 	force   bool
-	check   bool
-	format  string
+	check    bool
+	format   string
+	progress string
 }
 
 func newRenderCmd(s streams) *cobra.Command {
@@ -65,6 +66,8 @@ mode only the executable bit is (all that git keeps).`,
 	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files in --out that synctl did not write, or another bundle")
 	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 and show the difference if --out is not up to date")
 	addFormatFlag(cmd, &o.format, "text", "text", "json")
+	cmd.Flags().StringVar(&o.progress, "progress", "auto", "a status line on stderr: `auto` (on a terminal, once the work takes a second), always or never")
+	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	addSpecFlags(cmd, &o.spec)
 	return cmd
 }
@@ -111,6 +114,12 @@ func (o *renderOptions) run(s streams) error {
 	if o.format != "text" && !o.check {
 		return errorf("--format %s describes what --check finds: add --check, or drop --format", o.format)
 	}
+	prog, err := newProgress(s, o.progress)
+	if err != nil {
+		return err
+	}
+	defer prog.finish()
+	prog.set("reading the spec", 0, 0)
 	plan, err := o.spec.load(s, targets)
 	if err != nil {
 		return err
@@ -130,6 +139,7 @@ func (o *renderOptions) run(s streams) error {
 	// as it would one after the other).
 	placements := make([]render.Placement, len(targets))
 	errs := make([]error, len(targets))
+	prog.set(fmt.Sprintf("rendering %s of %d services: targets", plan.Model.Name, len(plan.Model.Services)), 0, len(targets))
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		dir := ""
@@ -140,6 +150,7 @@ func (o *renderOptions) run(s streams) error {
 		wg.Go(func() {
 			b, err := plan.Render(t, inv)
 			placements[i], errs[i] = render.Placement{Dir: dir, Bundle: b}, err
+			prog.add()
 		})
 	}
 	wg.Wait()
@@ -149,7 +160,13 @@ func (o *renderOptions) run(s streams) error {
 	if o.check {
 		return o.runCheck(s, placements)
 	}
+	files := 0
+	for _, p := range placements {
+		files += len(p.Bundle.Files)
+	}
+	prog.set(fmt.Sprintf("writing %d files to %s", files, o.out), 0, 0)
 	rep, err := render.Write(ctx, o.out, placements, render.WriteOptions{Force: o.force})
+	prog.finish()
 	if ctx.Err() != nil {
 		return withCode(exitInterrupted, fmt.Errorf("interrupted: %s was left as it was", o.out))
 	}
