@@ -19,10 +19,10 @@ import (
 )
 
 type renderOptions struct {
-	spec    specOptions
-	targets targetsValue
-	out     string
-	force   bool
+	spec     specOptions
+	targets  targetsValue
+	out      string
+	force    bool
 	check    bool
 	format   string
 	progress string
