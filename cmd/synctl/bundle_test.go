@@ -306,3 +306,59 @@ func TestInterrupted(t *testing.T) {
 		t.Error("no run was interrupted; the test proves nothing")
 	}
 }
+
+// TestDriftRecipe follows the README's CI recipe on a real clone: a
+// repository holding an app spec and the bundles rendered from it (the
+// private key left out by .gitignore, as the bundle README advises) is
+// cloned, and `render --check` in the clone finds it up to date; a hand
+// edit pushed to the repository is then caught.
+func TestDriftRecipe(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git is not installed (apt-get install -y git)")
+	}
+	gitIn := func(dir string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(git, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.test", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.test", "GIT_CONFIG_GLOBAL=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	repo := filepath.Join(t.TempDir(), "repo")
+	os.MkdirAll(repo, 0o755)
+	shop, _ := os.ReadFile("../../testdata/apps/shop.yaml")
+	os.WriteFile(filepath.Join(repo, "app.yaml"), shop, 0o644)
+	os.WriteFile(filepath.Join(repo, ".gitignore"), []byte("certs/\n"), 0o644)
+	t.Chdir(repo)
+	if code, _, errs := runCLI(t, "render", "-f", "app.yaml", "--target", "all", "--out", "deploy"); code != 0 {
+		t.Fatal(errs)
+	}
+	gitIn(repo, "init", "-q")
+	gitIn(repo, "add", "-A")
+	gitIn(repo, "commit", "-qm", "deploy files")
+
+	clone := filepath.Join(t.TempDir(), "clone")
+	gitIn(filepath.Dir(clone), "clone", "-q", repo, clone)
+	t.Chdir(clone)
+	if _, err := os.Stat("deploy/nginx/certs"); err == nil {
+		t.Fatal("the clone has the certificate: .gitignore did not keep it out")
+	}
+	if code, out, errs := runCLI(t, "render", "-f", "app.yaml", "--target", "all", "--out", "deploy", "--check"); code != 0 {
+		t.Fatalf("--check in a fresh clone: exit %d\n%s%s", code, out, errs)
+	}
+	// A hand edit, committed and cloned again, fails the check.
+	t.Chdir(repo)
+	f := "deploy/gke/cart-deployment.yaml"
+	data, _ := os.ReadFile(f)
+	os.WriteFile(f, []byte(strings.Replace(string(data), "replicas: 1", "replicas: 3", 1)), 0o644)
+	gitIn(repo, "commit", "-qam", "scale cart by hand")
+	clone2 := filepath.Join(t.TempDir(), "clone")
+	gitIn(filepath.Dir(clone2), "clone", "-q", repo, clone2)
+	t.Chdir(clone2)
+	code, out, _ := runCLI(t, "render", "-f", "app.yaml", "--target", "all", "--out", "deploy", "--check")
+	if code != 1 || !strings.Contains(out, "changed gke/cart-deployment.yaml") && !strings.Contains(out, "changed cart-deployment.yaml") {
+		t.Errorf("a committed hand edit: exit %d\n%s", code, out)
+	}
+}
