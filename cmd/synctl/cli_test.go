@@ -313,3 +313,35 @@ func TestCompletion(t *testing.T) {
 		t.Errorf("-f: exit %d\n%s", code, out)
 	}
 }
+
+// TestJSONReports: render --check and validate describe what they find as
+// JSON too, like wiring, targets and diff.
+func TestJSONReports(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "deploy")
+	if code, _, errs := runCLI(t, "render", "--target", "docker,gke", "--out", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	os.Remove(filepath.Join(dir, "gke", "web-hpa.yaml"))
+	code, out, _ := runCLI(t, "render", "--target", "docker,gke", "--out", dir, "--check", "--format", "json")
+	var check struct {
+		Equal  bool `json:"equal"`
+		Checks []struct {
+			Dir      string `json:"dir"`
+			Equal    bool   `json:"equal"`
+			Problems []struct{ Path, Problem string }
+		} `json:"checks"`
+	}
+	if err := json.Unmarshal([]byte(out), &check); code != 1 || err != nil || check.Equal || len(check.Checks) != 2 || !check.Checks[0].Equal ||
+		len(check.Checks[1].Problems) != 1 || check.Checks[1].Problems[0].Path != "web-hpa.yaml" || check.Checks[1].Problems[0].Problem != "missing" {
+		t.Errorf("render --check --format json: exit %d, %v\n%s", code, err, out)
+	}
+	code, out, _ = runCLI(t, "validate", "--format", "json", filepath.Join(dir, "docker"))
+	var report struct {
+		OK       bool `json:"ok"`
+		Files    []struct{ Path, Kind string }
+		Problems []any `json:"problems"`
+	}
+	if err := json.Unmarshal([]byte(out), &report); code != 0 || err != nil || !report.OK || len(report.Files) != 2 || len(report.Problems) != 0 {
+		t.Errorf("validate --format json: exit %d, %v\n%s", code, err, out)
+	}
+}
