@@ -42,8 +42,8 @@ var (
 )
 
 // BuildImages makes every image the compose file in dir names exist on the
-// engine, built locally: the web, api and crawler services get a FROM-scratch
-// image of the stand-in (internal/standin) in that role, and an nginx image
+// engine, built locally: the built-in app's services get a FROM-scratch
+// image of their stand-in (internal/standin) in that role, and an nginx image
 // gets Debian's nginx with the user its mounted nginx.conf names. Each image
 // is tagged with the exact name the compose file uses.
 //
@@ -75,7 +75,7 @@ func (e *Engine) BuildImages(t testing.TB, dir string) {
 			}
 			src = standinImages[role]
 		default:
-			t.Fatalf("dockertest: service %s (image %s) is neither a SynergyChat service (web, api, crawler) nor nginx: no local image to build for it", name, svc.Image)
+			t.Fatalf("dockertest: service %s (image %s) is neither a service of the built-in app (%s) nor nginx: no local image to build for it", name, svc.Image, strings.Join(standin.Roles(), ", "))
 		}
 		e.tag(t, src, svc.Image)
 	}
@@ -96,8 +96,7 @@ func loadCompose(t testing.TB, dir string) *types.Project {
 }
 
 // serviceRole is "nginx" for an nginx image, the stand-in role for a
-// SynergyChat service (by service name, or an image named *-web, *-api,
-// *-crawler as bootdotdev's are), or "".
+// service of the built-in app (standin.RoleOf), or "".
 func serviceRole(svc types.ServiceConfig) string {
 	repo, _, _ := strings.Cut(svc.Image, "@") // digest
 	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
@@ -107,12 +106,7 @@ func serviceRole(svc types.ServiceConfig) string {
 	if base == "nginx" {
 		return "nginx"
 	}
-	for _, r := range []string{standin.RoleWeb, standin.RoleAPI, standin.RoleCrawler} {
-		if svc.Name == r || base == r || strings.HasSuffix(base, "-"+r) {
-			return r
-		}
-	}
-	return ""
+	return standin.RoleOf(svc.Name, base)
 }
 
 var userDirective = regexp.MustCompile(`(?m)^\s*user\s+([a-z_][a-z0-9_-]*)`)
@@ -171,7 +165,7 @@ func (e *Engine) buildStandins(t testing.TB) (map[string]string, error) {
 		return nil, err
 	}
 	images := map[string]string{}
-	for _, role := range []string{standin.RoleWeb, standin.RoleAPI, standin.RoleCrawler} {
+	for _, role := range standin.Roles() {
 		ctxDir := filepath.Join(tmp, role)
 		files := map[string]fileSpec{
 			"standin": {data: data, mode: 0o755},

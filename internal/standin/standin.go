@@ -37,6 +37,21 @@ const (
 	RoleCrawler = "crawler"
 )
 
+// Roles lists the roles Main accepts.
+func Roles() []string { return []string{RoleWeb, RoleAPI, RoleCrawler} }
+
+// RoleOf is the role of the built-in app's service called name, whose image
+// repository's last element is base: by name, or by an image named as the
+// real ones are (bootdotdev/synergychat-api); "" for any other service.
+func RoleOf(name, base string) string {
+	for _, r := range Roles() {
+		if name == r || base == r || strings.HasSuffix(base, "-"+r) {
+			return r
+		}
+	}
+	return ""
+}
+
 // IndexHTML is the chat page the web stand-in serves on / and /index.html.
 const IndexHTML = `<!DOCTYPE html>
 <html lang="en">
