@@ -63,7 +63,7 @@ func TestValidateWithoutCRDs(t *testing.T) {
 	if code != 0 || out != "" {
 		t.Errorf("exit %d, stdout %q", code, out)
 	}
-	want := "skipped Gateway API schema and CEL checks on 3 files (" + filepath.Join(dir, "api-httproute.yaml") + " and 2 more): Gateway API CRDs not found: $SYNCTL_GATEWAY_API_CRDS: stat " + missing + ": no such file or directory\n"
+	want := "skipped Gateway API schema and CEL checks on 3 files (" + filepath.Join(dir, "api-httproute.yaml") + " and 2 more): the Gateway API CRDs were not found: $SYNCTL_GATEWAY_API_CRDS: stat " + missing + ": no such file or directory\n"
 	if !strings.Contains(errs, want) || !strings.HasSuffix(errs, "files checked: no problems; 3 checks skipped\n") {
 		t.Errorf("stderr lacks %q and the summary:\n%s", want, errs)
 	}

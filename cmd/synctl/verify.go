@@ -60,7 +60,7 @@ Exit status: 0 when every hop passes, 1 when a hop fails, 2 on bad usage.`,
   synctl verify --target gke http://203.0.113.10/`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
-				return fmt.Errorf("verify takes at most one ENTRY_URL, got %d arguments\nRun 'synctl verify --help' for usage.", len(args))
+				return fmt.Errorf("verify takes at most one ENTRY_URL, got %d arguments\nRun 'synctl verify --help' for usage", len(args))
 			}
 			return nil
 		},

@@ -69,7 +69,7 @@ func upDocker(t *testing.T, down ...string) (spec string, w topology.Wiring) {
 		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
 	spec = filepath.Join(t.TempDir(), "app.yaml")
-	if err := os.WriteFile(spec, []byte(fmt.Sprintf(verifySpec, ports...)), 0o644); err != nil {
+	if err := os.WriteFile(spec, []byte(fmt.Sprintf(verifySpec, ports[0], ports[1], ports[2])), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(spec)
@@ -127,7 +127,7 @@ func TestVerifyCmd(t *testing.T) {
 		{name: "bad usage: no target", args: []string{"verify", "-f", spec}, wantCode: 2,
 			wantErr: "synctl: --target is required: choose one of " + target.Names() + "\n"},
 		{name: "bad usage: two urls", args: []string{"verify", "--target", "docker", "http://a", "http://b"}, wantCode: 2,
-			wantErr: "synctl: verify takes at most one ENTRY_URL, got 2 arguments\nRun 'synctl verify --help' for usage.\n"},
+			wantErr: "synctl: verify takes at most one ENTRY_URL, got 2 arguments\nRun 'synctl verify --help' for usage\n"},
 		{name: "bad usage: relative url", args: []string{"verify", "-f", spec, "--target", "docker", "localhost:8080"}, wantCode: 2,
 			wantErr: "synctl: CLI_URL \"localhost:8080\": must be an absolute http or https URL, e.g. http://localhost:8080 or https://203.0.113.10/\n"},
 		{name: "bad usage: timeout", args: []string{"verify", "--target", "docker", "--timeout", "0s"}, wantCode: 2,

@@ -86,10 +86,7 @@ func TestDefaultNames(t *testing.T) {
 		t.Errorf("bringing up the nginx bundle replaced the docker bundle's containers %v; bundlesShareProject says %v", replaced, bundlesShareProject)
 	}
 
-	var composeVols []string
-	for _, v := range strings.Fields(e.Docker(t, "volume", "ls", "-q", "--filter", "label=com.docker.compose.project="+s.project)) {
-		composeVols = append(composeVols, v)
-	}
+	composeVols := strings.Fields(e.Docker(t, "volume", "ls", "-q", "--filter", "label=com.docker.compose.project="+s.project))
 	script, err := os.ReadFile(s.dir + "/docker-run.sh")
 	if err != nil {
 		t.Fatal(err)

@@ -52,7 +52,7 @@ var embeddedSchemas []byte
 
 // ErrUnavailable means the CRD files $SYNCTL_GATEWAY_API_CRDS names could not
 // be read: the schema and CEL checks cannot run.
-var ErrUnavailable = errors.New("Gateway API CRDs not found")
+var ErrUnavailable = errors.New("the Gateway API CRDs were not found")
 
 // source is where the Gateway API schemas come from.
 type source struct {

@@ -116,7 +116,7 @@ func TestCRDsMatchGoMod(t *testing.T) {
 
 func TestLoadDir(t *testing.T) {
 	empty := t.TempDir()
-	if _, err := loadDir(empty); !errors.Is(err, ErrUnavailable) || err.Error() != "Gateway API CRDs not found: no CustomResourceDefinition in "+empty {
+	if _, err := loadDir(empty); !errors.Is(err, ErrUnavailable) || err.Error() != "the Gateway API CRDs were not found: no CustomResourceDefinition in "+empty {
 		t.Errorf("empty dir: %v", err)
 	}
 	c, err := loadDir(moduleCRDs(t))
