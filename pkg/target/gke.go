@@ -98,20 +98,7 @@ func (gke) Configure(sec *topology.Section, ov Overrides) Config {
 	if m == nil {
 		return &gkeConfig{gkeSpec: s}
 	}
-	paths := map[string]string{}
-	for _, svc := range m.Services {
-		if svc.Role != topology.RoleAPI {
-			continue
-		}
-		v := cmp.Or(s.Paths[svc.Name], "/"+svc.Name)
-		field := "paths." + svc.Name
-		if sec.Prefix(field, v) && strings.HasSuffix(v, "/") {
-			sec.Errorf(field, "%q must not end with '/': the gateway rewrites the prefix to \"/\", so %q would reach %s as %q", v, v+strings.TrimPrefix(svc.HealthPath, "/"), svc.Name, "/"+strings.TrimPrefix(svc.HealthPath, "/"))
-		}
-		paths[svc.Name] = v
-	}
-	sec.Distinct("paths", paths)
-	s.Paths = paths
+	s.Paths = apiPrefixes(sec, s.Paths, slash{why: "the gateway rewrites the prefix to \"/\""})
 	return &gkeConfig{gkeSpec: s}
 }
 

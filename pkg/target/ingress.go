@@ -3,9 +3,7 @@ package target
 import (
 	"cmp"
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -67,19 +65,12 @@ func (ingress) Configure(sec *topology.Section, ov Overrides) Config {
 	s.Routing = cmp.Or(s.Routing, "host")
 	sec.Subdomain("ingressClass", s.IngressClass)
 	sec.Label("controllerNamespace", s.ControllerNamespace, 63)
-	if s.Hosts == nil {
-		s.Hosts = map[string]string{}
-	}
-	for _, k := range slices.Sorted(maps.Keys(ov.Hosts)) {
-		s.Hosts[k] = ov.Hosts[k]
-		sec.Set("hosts."+k, "--host "+k+"="+ov.Hosts[k])
-	}
 	switch s.Routing {
 	case "host":
 		if len(s.Paths) > 0 || s.Host != "" {
 			sec.Errorf("routing", "routing by host takes hosts (one per public service), not host or paths; set routing: path to route by path")
 		}
-		sec.ServiceKeys("hosts", s.Hosts, onlyPublic)
+		s.Hosts = serviceHosts(sec, s.Hosts, ov)
 	case "path":
 		if len(ov.Hosts) > 0 {
 			sec.Errorf("routing", "--host sets one hostname per public service, which only routing by host takes; set spec.targets.ingress.host instead")
@@ -93,42 +84,10 @@ func (ingress) Configure(sec *topology.Section, ov Overrides) Config {
 	default:
 		sec.Errorf("routing", "%q is not a way to route: use host (one hostname per public service) or path (one hostname, each api under a path prefix)", s.Routing)
 	}
-	m := sec.Model
-	if m == nil {
-		return &ingressConfig{ingressSpec: s}
-	}
-	if s.Routing == "path" {
+	if m := sec.Model; m != nil && s.Routing == "path" {
 		s.Host = cmp.Or(s.Host, m.Name+".internal")
-		paths := map[string]string{}
-		for _, svc := range m.Services {
-			if svc.Role != topology.RoleAPI {
-				continue
-			}
-			v := cmp.Or(s.Paths[svc.Name], "/"+svc.Name)
-			field := "paths." + svc.Name
-			if sec.Prefix(field, v) && strings.HasSuffix(v, "/") {
-				sec.Errorf(field, "%q must not end with '/': the rewrite keeps what follows the prefix, so %q reaches %s as %q", v, v+strings.TrimPrefix(svc.HealthPath, "/"), svc.Name, "/"+strings.TrimPrefix(svc.HealthPath, "/"))
-			}
-			paths[svc.Name] = v
-		}
-		sec.Distinct("paths", paths)
-		s.Paths = paths
-		return &ingressConfig{ingressSpec: s}
+		s.Paths = apiPrefixes(sec, s.Paths, slash{why: "the rewrite keeps what follows the prefix"})
 	}
-	hosts := map[string]string{}
-	for _, svc := range m.Services {
-		if !svc.Role.Public() {
-			continue
-		}
-		def := m.Name + svc.Name + ".internal"
-		if svc.Role == topology.RoleFrontend {
-			def = m.Name + ".internal"
-		}
-		hosts[svc.Name] = cmp.Or(s.Hosts[svc.Name], def)
-		sec.Hostname("hosts."+svc.Name, hosts[svc.Name])
-	}
-	sec.Distinct("hosts", hosts)
-	s.Hosts = hosts
 	return &ingressConfig{ingressSpec: s}
 }
 

@@ -3,8 +3,6 @@ package target
 import (
 	"cmp"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -69,44 +67,8 @@ func (minikube) Configure(sec *topology.Section, ov Overrides) Config {
 	if !controllerRe.MatchString(s.ControllerName) {
 		sec.Errorf("controllerName", "%q is not a controller name: a domain, '/', and a path (e.g. %s)", s.ControllerName, envoyGatewayController)
 	}
-	if s.Hosts == nil {
-		s.Hosts = map[string]string{}
-	}
-	for _, k := range slices.Sorted(maps.Keys(ov.Hosts)) {
-		s.Hosts[k] = ov.Hosts[k]
-		sec.Set("hosts."+k, "--host "+k+"="+ov.Hosts[k])
-	}
-	sec.ServiceKeys("hosts", s.Hosts, onlyPublic)
-	m := sec.Model
-	if m == nil {
-		for _, k := range slices.Sorted(maps.Keys(s.Hosts)) {
-			sec.Hostname("hosts."+k, s.Hosts[k])
-		}
-		return &minikubeConfig{minikubeSpec: s}
-	}
-	hosts := map[string]string{}
-	for _, svc := range m.Services {
-		if !svc.Role.Public() {
-			continue
-		}
-		def := m.Name + svc.Name + ".internal"
-		if svc.Role == topology.RoleFrontend {
-			def = m.Name + ".internal"
-		}
-		hosts[svc.Name] = cmp.Or(s.Hosts[svc.Name], def)
-		sec.Hostname("hosts."+svc.Name, hosts[svc.Name])
-	}
-	sec.Distinct("hosts", hosts)
-	s.Hosts = hosts
+	s.Hosts = serviceHosts(sec, s.Hosts, ov)
 	return &minikubeConfig{minikubeSpec: s}
-}
-
-// onlyPublic allows per-service settings for services the browser reaches.
-func onlyPublic(s *topology.Service) string {
-	if !s.Role.Public() {
-		return "has role internal; only frontend and api services get a hostname"
-	}
-	return ""
 }
 
 type minikubeConfig struct{ minikubeSpec }

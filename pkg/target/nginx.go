@@ -70,30 +70,8 @@ func (t nginx) Configure(sec *topology.Section, _ Overrides) Config {
 		return &nginxConfig{nginxSpec: s}
 	}
 	s.Network = cmp.Or(s.Network, m.Name+"-"+t.Name())
-	paths := map[string]string{}
-	for _, svc := range m.Services {
-		if svc.Role != topology.RoleAPI {
-			continue
-		}
-		v := cmp.Or(s.Paths[svc.Name], "/"+svc.Name+"/")
-		field := "paths." + svc.Name
-		if sec.Prefix(field, v) && !strings.HasSuffix(v, "/") {
-			sec.Errorf(field, "%q must end with '/': nginx replaces the whole prefix with '/', so %q would reach %s as %q", v, v+svc.HealthPath, svc.Name, "/"+svc.HealthPath)
-		}
-		paths[svc.Name] = v
-	}
-	sec.Distinct("paths", paths)
-	s.Paths = paths
+	s.Paths = apiPrefixes(sec, s.Paths, slash{trailing: true, why: "nginx replaces the whole prefix with '/'"})
 	return &nginxConfig{nginxSpec: s}
-}
-
-// onlyAPI allows per-service settings for services the browser calls
-// through a path prefix.
-func onlyAPI(s *topology.Service) string {
-	if s.Role != topology.RoleAPI {
-		return fmt.Sprintf("has role %s; only role api services are routed by path", s.Role)
-	}
-	return ""
 }
 
 type nginxConfig struct{ nginxSpec }
