@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/synctl/synctl/pkg/topology"
 )
@@ -200,6 +201,14 @@ func (wk *walker) via(svc *topology.Service, c topology.Check) *viaLink {
 		}
 	}
 	return nil
+}
+
+// hang diagnoses a check that got no answer in time while the service's
+// own route answers: the service is most likely still waiting on the link.
+func (v *viaLink) hang(h Hop, timeout time.Duration) Hop {
+	return fail(h, CauseLinkUnreachable, fmt.Sprintf("%s on %s (%s)", v.env, v.svc.Name, v.model),
+		fmt.Sprintf("%s answers its health check but not this check within %s: it answers this check through %s, and is most likely still waiting on %s, whose name does not resolve or whose address does not answer", v.svc.Name, timeout, v.env, v.model),
+		fmt.Sprintf("start %s and check that %s on %s (%s) is how %s reaches it in this deployment; or give verify a --timeout longer than %s's own wait for %s", v.to.Name, v.env, v.svc.Name, v.model, v.svc.Name, v.svc.Name, v.to.Name))
 }
 
 // failure diagnoses a check the service answers through the link: what

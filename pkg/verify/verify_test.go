@@ -616,3 +616,40 @@ func TestVerifyNoAppLiteralsInCode(t *testing.T) {
 		t.Fatalf("checked %d source files; the glob found %v", checked, files)
 	}
 }
+
+// TestVerifyViaHangs: a check that gets no answer in time, while the
+// service answers its health check on the same route, blames the link the
+// service answers that check through (it is waiting on it), not the
+// browser's route.
+func TestVerifyViaHangs(t *testing.T) {
+	m := load(t, transit)
+	release := make(chan struct{})
+	d := deploy(t, m, setup{layout: direct, wrap: map[string]func(http.Handler) http.Handler{
+		"trips": func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/v2/quote" && r.Method == http.MethodPost {
+					select { // as trips would, waiting on a fares that never answers
+					case <-release:
+					case <-r.Context().Done():
+					}
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		},
+	}})
+	// Cleanups run last first: the waiting handler is let go before the
+	// servers close, which waits for it.
+	t.Cleanup(func() { close(release) })
+	d.opts.Timeout = 300 * time.Millisecond
+	rep, out := d.run(t, "")
+	f := rep.Failed()
+	if f == nil || f.Name != "trips:fare" || f.Cause != verify.CauseLinkUnreachable {
+		t.Fatalf("want trips:fare to fail with %s:\n%s", verify.CauseLinkUnreachable, out)
+	}
+	for _, want := range []string{"at fault: FARES_ADDR on trips (", "trips answers its health check but not this check within 300ms", "start fares"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}

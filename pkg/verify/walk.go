@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/synctl/synctl/pkg/topology"
 )
@@ -23,7 +24,9 @@ type walker struct {
 	w      topology.Wiring
 	entry  *url.URL
 	client *http.Client
-	hops   []Hop
+	// timeout bounds each request, for diagnoses that depend on it.
+	timeout time.Duration
+	hops    []Hop
 
 	// page is the page's final URL, after redirects: what the browser
 	// resolves relative URLs against and takes its Origin from.
@@ -73,7 +76,8 @@ func (r *reach) modelFix() string {
 }
 
 func newWalker(m *topology.Model, w topology.Wiring, entry *url.URL, opts Options) *walker {
-	return &walker{m: m, w: w, entry: entry, client: newClient(opts), reach: map[string]*reach{}}
+	c := newClient(opts)
+	return &walker{m: m, w: w, entry: entry, client: c, timeout: c.Timeout, reach: map[string]*reach{}}
 }
 
 // step is one planned hop after the page.
@@ -417,11 +421,18 @@ func (wk *walker) checkHop(ctx context.Context, name string, svc *topology.Servi
 		body = []byte(c.Body)
 	}
 	resp, err := wk.do(ctx, c.Method, u, hdr, body)
+	via := wk.via(svc, c)
+	if err != nil && via != nil && isTimeout(err) {
+		// The route answered the service's health check a moment ago, so a
+		// check that hangs is the service waiting on the link it answers
+		// through (a name no DNS answers, an address that drops packets).
+		h.Detail += ": " + shortErr(err)
+		return via.hang(h, wk.timeout)
+	}
 	if err != nil {
 		return wk.netFailure(h, err, u, r.wiring(), wk.routeNetFix(r, u))
 	}
 	h.Detail += ": " + resp.statusText
-	via := wk.via(svc, c)
 	if resp.status != c.Status {
 		if via != nil && !gatewayAnswer(resp) && resp.status != http.StatusNotFound {
 			return via.failure(h, resp.body, fmt.Sprintf("status %d, not %d", resp.status, c.Status))
