@@ -31,7 +31,7 @@ type renderOptions struct {
 func newRenderCmd(s streams) *cobra.Command {
 	o := &renderOptions{targets: targetsValue{allowAll: true}}
 	cmd := &cobra.Command{
-		Use:   "render --target TARGET [--out DIR] [--format files|kustomize]",
+		Use:   "render --target TARGET [--out DIR] [--format files|kustomize|helm]",
 		Short: "Write one target's deployment files",
 		Long: `Render the app for one target (or several, or all) and write the bundle.
 
@@ -54,22 +54,28 @@ compared (it is random and belongs outside version control), and of a file's
 mode only the executable bit is (all that git keeps). --format json prints
 that report as JSON.
 
---format lays the files out for the tool that applies them; kustomize takes
-Kubernetes targets (` + kubeTargetNames() + `) and needs --out:
+--format lays the files out for the tool that applies them; kustomize and
+helm take Kubernetes targets (` + kubeTargetNames() + `) and need --out:
   files      one bundle per target, as above (the default)
   kustomize  DIR/base/ with the objects the targets share, and
              DIR/overlays/<target>/ adding the objects only that target has
              and patching in the fields it sets differently:
              kubectl apply --server-side -k DIR/overlays/<target>
+  helm       a chart per target, where its bundle would go (DIR, or
+             DIR/<target>/ for several): Chart.yaml, values.yaml
+             (images, replicas, resources, namespace, hostnames, gateway
+             addresses and each service's env) and templates/
 Built with Kustomize, each overlay gives exactly the objects of the target's
-bundle. The layout carries a README, a record and synctl's header on every
-file, and --check works on it as on bundles.`,
+bundle, and so does each chart with its default values. Both directories
+carry a README, a record and synctl's header on every file, and --check
+works on them as on bundles.`,
 		Example: `  synctl render --target gke | kubectl apply --server-side -f -
   synctl render --target nginx --out deploy/nginx
   synctl render --target all --out deploy
   synctl render -f app.yaml --target minikube --image api=registry.example/api:1.2 --out deploy/minikube
   synctl render --target all --out deploy --check
-  synctl render --target minikube,gke --format kustomize --out deploy/k8s`,
+  synctl render --target minikube,gke --format kustomize --out deploy/k8s
+  synctl render --target gke --format helm --out charts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
@@ -91,9 +97,9 @@ const (
 	formatJSON  = "json"
 )
 
-var layoutFormats = []string{formatFiles, layout.FormatKustomize}
+var layoutFormats = []string{formatFiles, layout.FormatKustomize, layout.FormatHelm}
 
-// kubeTargetNames lists the targets the kustomize layout takes.
+// kubeTargetNames lists the targets the kustomize and helm layouts take.
 func kubeTargetNames() string {
 	var names []string
 	for _, t := range target.All() {
@@ -109,7 +115,7 @@ func kubeTargetNames() string {
 func (o *renderOptions) checkFormat(targets []target.Target) (string, error) {
 	switch o.format {
 	case formatFiles:
-	case layout.FormatKustomize:
+	case layout.FormatKustomize, layout.FormatHelm:
 		if err := layout.CheckTargets(o.format, targets); err != nil {
 			return "", err
 		}
@@ -220,8 +226,11 @@ func (o *renderOptions) run(s streams) error {
 	}
 	for _, p := range placements {
 		what := p.Bundle.Target + " bundle"
-		if format == layout.FormatKustomize {
+		switch format {
+		case layout.FormatKustomize:
 			what = "kustomize layout of " + targetList(targets)
+		case layout.FormatHelm:
+			what = p.Bundle.Target + " helm chart"
 		}
 		fmt.Fprintf(s.Err, "wrote %s to %s\n", what, filepath.Join(o.out, p.Dir))
 	}
@@ -229,7 +238,7 @@ func (o *renderOptions) run(s streams) error {
 }
 
 // arrange lays the targets' bundles out in format: one Kustomize layout in
-// --out.
+// --out, or a chart per target in --out/<target>.
 func (o *renderOptions) arrange(format string, targets []target.Target, placements []render.Placement) ([]render.Placement, error) {
 	switch format {
 	case layout.FormatKustomize:
@@ -243,6 +252,19 @@ func (o *renderOptions) arrange(format string, targets []target.Target, placemen
 			return nil, err
 		}
 		return []render.Placement{{Bundle: k}}, nil
+	case layout.FormatHelm:
+		// Charts go where bundles would: in --out for one target, in
+		// --out/<target> for several.
+		charts := make([]render.Placement, len(placements))
+		for i, p := range placements {
+			cmd := layout.Command(o.spec.invocation(filepath.Join(o.out, p.Dir)), format, targets[i])
+			ch, err := layout.Helm(p.Bundle, cmd)
+			if err != nil {
+				return nil, err
+			}
+			charts[i] = render.Placement{Dir: p.Dir, Bundle: ch}
+		}
+		return charts, nil
 	}
 	return placements, nil
 }

@@ -13,6 +13,7 @@ import (
 // The layouts `synctl render --format` writes besides plain bundles.
 const (
 	FormatKustomize = "kustomize"
+	FormatHelm      = "helm"
 )
 
 // Kubernetes reports whether t renders Kubernetes manifests, which are all

@@ -1,7 +1,9 @@
 package layout
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/synctl/synctl/pkg/render"
@@ -109,6 +111,62 @@ func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render
 			m.WriteString("\n")
 		}
 	}
+	m.p("## Render it again")
+	m.p("From this directory, after changing the spec:")
+	m.code("sh", b.Command)
+	return m.file(b.Command)
+}
+
+func helmReadme(b *render.Bundle, chart string, uses []*valueUse) render.File {
+	var m markdown
+	m.p("# %s — Helm chart for `%s`", b.App, b.Target)
+	m.p("With its default values, this chart renders exactly the objects `synctl render --target %s` writes. "+
+		"Its values are what one install may set differently: images, replicas, resources, the namespace, hostnames and addresses, and the env each service's ConfigMap carries.", b.Target)
+	m.p("## Install it")
+	m.p("Prepare the cluster as the target's own bundle README says (`synctl render --target %s --out DIR` writes it), then, from this directory:", b.Target)
+	m.code("sh",
+		"helm upgrade --install "+b.App+" .",
+		"# or without a Helm release:",
+		"helm template "+b.App+" . | "+applyFlags+" -f -")
+	m.p("The objects carry their own namespaces (the chart creates them), so `--namespace` only says where Helm keeps the release. " +
+		"Pick one of the two ways for a cluster: Helm does not take over objects kubectl applied outside a release.")
+	m.p("## Values")
+	m.WriteString("| value | default | sets |\n| --- | --- | --- |\n")
+	var example, listExample string
+	for _, u := range uses {
+		key := strings.Join(u.ref, ".")
+		// A map whose keys are values of their own (env) is listed by
+		// them; what it sets as a whole (the config hash) the prose says.
+		parent := slices.ContainsFunc(uses, func(o *valueUse) bool { return strings.HasPrefix(strings.Join(o.ref, "."), key+".") })
+		if len(u.fields) == 0 || parent {
+			continue
+		}
+		def, _ := json.Marshal(u.def)
+		fields := u.fields
+		if len(fields) > 3 {
+			fields = append(fields[:2:2], fmt.Sprintf("and %d more", len(u.fields)-2))
+		}
+		fmt.Fprintf(&m, "| `%s` | `%s` | %s |\n", key, strings.ReplaceAll(string(def), "|", `\|`), strings.Join(fields, "; "))
+		if example == "" && u.ref[len(u.ref)-1] == "image" {
+			example = key
+		}
+		if list, ok := u.def.([]any); ok && len(list) > 0 && listExample == "" {
+			listExample = "--set-json '" + key + "=" + string(def) + "'"
+		}
+	}
+	m.WriteString("\n")
+	if example != "" {
+		line := "helm upgrade --install " + b.App + " . --set " + example + "=registry.example/image:2"
+		m.p("Set one with `--set`, a list with `--set-json` (`--set` on a list item replaces the whole list with that one item), for example:")
+		if listExample != "" {
+			line += " " + listExample
+		}
+		m.code("sh", line)
+	}
+	m.p("The URLs are values of their own (`services.<service>.env`): changing a hostname, address or namespace here does not change the URLs that carry it. " +
+		"Change both, or render again with synctl, which keeps them consistent. A changed env restarts the service's pods: the pod template's config-hash annotation is computed from it.")
+	m.p("## Wiring")
+	m.wiring(b)
 	m.p("## Render it again")
 	m.p("From this directory, after changing the spec:")
 	m.code("sh", b.Command)
