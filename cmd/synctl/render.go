@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synctl/synctl/pkg/diff"
+	"github.com/synctl/synctl/pkg/layout"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target"
 )
@@ -31,7 +32,7 @@ type renderOptions struct {
 func newRenderCmd(s streams) *cobra.Command {
 	o := &renderOptions{targets: targetsValue{allowAll: true}}
 	cmd := &cobra.Command{
-		Use:   "render --target TARGET [--out DIR]",
+		Use:   "render --target TARGET [--out DIR] [--format files|kustomize|helm]",
 		Short: "Write one target's deployment files",
 		Long: `Render the app for one target (or several, or all) and write the bundle.
 
@@ -51,12 +52,31 @@ With --check, nothing is written: the command exits 1 and prints the
 difference when DIR differs from what it would write, 0 when it is up to date
 (a CI step that catches hand edits and a stale render). Key material is not
 compared (it is random and belongs outside version control), and of a file's
-mode only the executable bit is (all that git keeps).`,
+mode only the executable bit is (all that git keeps). --format json prints
+that report as JSON.
+
+--format lays the files out for the tool that applies them; kustomize and
+helm take Kubernetes targets (` + kubeTargetNames() + `) and need --out:
+  files      one bundle per target, as above (the default)
+  kustomize  DIR/base/ with the objects the targets share, and
+             DIR/overlays/<target>/ adding the objects only that target has
+             and patching in the fields it sets differently:
+             kubectl apply --server-side -k DIR/overlays/<target>
+  helm       a chart per target, where its bundle would go (DIR, or
+             DIR/<target>/ for several): Chart.yaml, values.yaml
+             (images, replicas, resources, namespace, hostnames, gateway
+             addresses and each service's env) and templates/
+Built with Kustomize, each overlay gives exactly the objects of the target's
+bundle, and so does each chart with its default values. Both directories
+carry a README, a record and synctl's header on every file, and --check
+works on them as on bundles.`,
 		Example: `  synctl render --target gke | kubectl apply --server-side -f -
   synctl render --target nginx --out deploy/nginx
   synctl render --target all --out deploy
   synctl render -f app.yaml --target minikube --image api=registry.example/api:1.2 --out deploy/minikube
-  synctl render --target all --out deploy --check`,
+  synctl render --target all --out deploy --check
+  synctl render --target minikube,gke --format kustomize --out deploy/k8s
+  synctl render --target gke --format helm --out charts`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(s) },
 	}
@@ -65,11 +85,55 @@ mode only the executable bit is (all that git keeps).`,
 	_ = cmd.MarkFlagDirname("out")
 	cmd.Flags().BoolVar(&o.force, "force", false, "overwrite files in --out that synctl did not write, or another bundle")
 	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 and show the difference if --out is not up to date")
-	addFormatFlag(cmd, &o.format, "text", "text", "json")
+	cmd.Flags().StringVar(&o.format, "format", formatFiles, "`FORMAT` of the output: "+strings.Join(layoutFormats, ", ")+"; or json, with --check, for its report")
+	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(append(layoutFormats, formatJSON), cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().StringVar(&o.progress, "progress", "auto", "a status line on stderr: `auto` (on a terminal, once the work takes a second), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	addSpecFlags(cmd, &o.spec)
 	return cmd
+}
+
+// The values of render's --format: how the output is laid out, or, with
+// --check, how the report is printed.
+const (
+	formatFiles = "files"
+	formatJSON  = "json"
+)
+
+var layoutFormats = []string{formatFiles, layout.FormatKustomize, layout.FormatHelm}
+
+// kubeTargetNames lists the targets the kustomize and helm layouts take.
+func kubeTargetNames() string {
+	var names []string
+	for _, t := range target.All() {
+		if layout.Kubernetes(t) {
+			names = append(names, t.Name())
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// checkFormat refuses a --format value or combination render does not
+// take, and returns the layout to write or check.
+func (o *renderOptions) checkFormat(targets []target.Target) (string, error) {
+	switch o.format {
+	case formatFiles:
+	case layout.FormatKustomize, layout.FormatHelm:
+		if err := layout.CheckTargets(o.format, targets); err != nil {
+			return "", err
+		}
+		if o.out == "" {
+			return "", errorf("--format %s writes a directory: pass --out DIR", o.format)
+		}
+	case formatJSON:
+		if !o.check {
+			return "", errorf("--format json prints the --check report as JSON: add --check, or choose a layout: %s", strings.Join(layoutFormats, ", "))
+		}
+		return formatFiles, nil
+	default:
+		return "", errorf("--format %q is not supported: choose a layout, %s, or json with --check for its report", o.format, strings.Join(layoutFormats, ", "))
+	}
+	return o.format, nil
 }
 
 // targetFiles lists what each target writes, for --help.
@@ -105,14 +169,12 @@ func (o *renderOptions) run(s streams) error {
 	if err != nil {
 		return err
 	}
-	if err := checkFormat(o.format, "text", "json"); err != nil {
+	format, err := o.checkFormat(targets)
+	if err != nil {
 		return err
 	}
 	if o.check && o.force {
 		return errorf("--check writes nothing, so --force has nothing to force: drop one of them")
-	}
-	if o.format != "text" && !o.check {
-		return errorf("--format %s describes what --check finds: add --check, or drop --format", o.format)
 	}
 	prog, err := newProgress(s, o.progress)
 	if err != nil {
@@ -157,6 +219,9 @@ func (o *renderOptions) run(s streams) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
+	if placements, err = o.arrange(format, targets, placements); err != nil {
+		return err
+	}
 	if o.check {
 		return o.runCheck(s, placements)
 	}
@@ -167,7 +232,9 @@ func (o *renderOptions) run(s streams) error {
 	prog.set(fmt.Sprintf("writing %d files to %s", files, o.out), 0, 0)
 	rep, err := render.Write(ctx, o.out, placements, render.WriteOptions{Force: o.force})
 	prog.finish()
-	if ctx.Err() != nil {
+	if err != nil && ctx.Err() != nil {
+		// Only a Write that stopped before moving anything says so; one
+		// that finished (the signal came while files were moved) did write.
 		return withCode(exitInterrupted, fmt.Errorf("interrupted: %s was left as it was", o.out))
 	}
 	if err != nil {
@@ -177,9 +244,56 @@ func (o *renderOptions) run(s streams) error {
 		fmt.Fprintf(s.Err, "removed %s: an earlier render wrote it, this one does not\n", filepath.Join(o.out, p))
 	}
 	for _, p := range placements {
-		fmt.Fprintf(s.Err, "wrote %s bundle to %s\n", p.Bundle.Target, filepath.Join(o.out, p.Dir))
+		what := p.Bundle.Target + " bundle"
+		switch format {
+		case layout.FormatKustomize:
+			what = "kustomize layout of " + targetList(targets)
+		case layout.FormatHelm:
+			what = p.Bundle.Target + " helm chart"
+		}
+		fmt.Fprintf(s.Err, "wrote %s to %s\n", what, filepath.Join(o.out, p.Dir))
 	}
 	return nil
+}
+
+// arrange lays the targets' bundles out in format: one Kustomize layout in
+// --out, or a chart per target in --out/<target>.
+func (o *renderOptions) arrange(format string, targets []target.Target, placements []render.Placement) ([]render.Placement, error) {
+	switch format {
+	case layout.FormatKustomize:
+		bundles := make([]*render.Bundle, len(placements))
+		for i, p := range placements {
+			bundles[i] = p.Bundle
+		}
+		cmd := layout.Command(o.spec.invocation(o.out), format, targets...)
+		k, err := layout.Kustomize(bundles, cmd)
+		if err != nil {
+			return nil, err
+		}
+		return []render.Placement{{Bundle: k}}, nil
+	case layout.FormatHelm:
+		// Charts go where bundles would: in --out for one target, in
+		// --out/<target> for several.
+		charts := make([]render.Placement, len(placements))
+		for i, p := range placements {
+			cmd := layout.Command(o.spec.invocation(filepath.Join(o.out, p.Dir)), format, targets[i])
+			ch, err := layout.Helm(p.Bundle, cmd)
+			if err != nil {
+				return nil, err
+			}
+			charts[i] = render.Placement{Dir: p.Dir, Bundle: ch}
+		}
+		return charts, nil
+	}
+	return placements, nil
+}
+
+func targetList(targets []target.Target) string {
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.Name()
+	}
+	return strings.Join(names, ", ")
 }
 
 func (o *renderOptions) print(s streams, plan *target.Plan, t target.Target) error {
@@ -213,7 +327,7 @@ func (o *renderOptions) runCheck(s streams, placements []render.Placement) error
 		results = append(results, res)
 		equal = equal && res.Equal
 	}
-	if o.format == "json" {
+	if o.format == formatJSON {
 		if err := diff.WriteChecksJSON(s.Out, results); err != nil {
 			return err
 		}
@@ -227,7 +341,7 @@ func (o *renderOptions) runCheck(s streams, placements []render.Placement) error
 	if !equal {
 		return silentExit(exitFailure)
 	}
-	if o.format == "text" {
+	if o.format != formatJSON {
 		fmt.Fprintf(s.Err, "%s is up to date\n", o.out)
 	}
 	return nil

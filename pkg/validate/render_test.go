@@ -65,7 +65,9 @@ func TestNginx(t *testing.T) {
 			// A missing ';' is a syntax error, reported as nginx says it,
 			// and nothing about upstreams or routes is made of the file.
 			name: "missing semicolon",
-			edit: func(s string) string { return strings.Replace(s, "proxy_pass $synergychat_api;", "proxy_pass $synergychat_api", 1) },
+			edit: func(s string) string {
+				return strings.Replace(s, "proxy_pass $synergychat_api;", "proxy_pass $synergychat_api", 1)
+			},
 			want: `nginx -t: unexpected "}"`,
 		},
 		{

@@ -1,0 +1,174 @@
+package layout
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/topology"
+)
+
+// applyFlags are those of every bundle's apply command: server-side, with
+// one field manager, as the targets' own READMEs say (mixing client- and
+// server-side apply conflicts on the lists the Gateway API CRDs default).
+const applyFlags = "kubectl apply --server-side --field-manager=synctl"
+
+// markdown builds a README: prose is written out here, the facts (objects,
+// fields, URLs, values) come from the layout.
+type markdown struct{ strings.Builder }
+
+func (m *markdown) p(format string, args ...any) {
+	fmt.Fprintf(m, format+"\n\n", args...)
+}
+
+func (m *markdown) code(lang string, lines ...string) {
+	fmt.Fprintf(m, "```%s\n%s\n```\n\n", lang, strings.Join(lines, "\n"))
+}
+
+func (m *markdown) file(cmd string) render.File {
+	head := strings.TrimSuffix(string(render.Header("", cmd)[1:]), "\n")
+	data := "<!-- " + head + " -->\n" + strings.TrimRight(m.String(), "\n") + "\n"
+	return render.File{Path: render.ReadmeFileName, Data: []byte(data), Mode: 0o644, Kind: render.KindReadme}
+}
+
+// wiring is the table of a bundle's URLs every bundle README has.
+func (m *markdown) wiring(b *render.Bundle) {
+	m.WriteString("| URL | value | set on | used by |\n| --- | --- | --- | --- |\n")
+	for _, u := range b.Wiring.URLs {
+		setOn, usedBy := "—", "the browser"
+		if u.Service != "" {
+			setOn = u.Service
+		}
+		if u.ResolvedBy == topology.ResolvedByService {
+			usedBy = u.Service + ", inside the deployment"
+		}
+		fmt.Fprintf(m, "| %s | `%s` | %s | %s |\n", b.Wiring.Key(u), u.URL, setOn, usedBy)
+	}
+	m.WriteString("\n")
+}
+
+func backquoted(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = "`" + n + "`"
+	}
+	return strings.Join(q, ", ")
+}
+
+func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render.File {
+	var targets []string
+	for _, ov := range overlays {
+		targets = append(targets, ov.bundle.Target)
+	}
+	partial := map[objectID]bool{}
+	for _, ov := range overlays {
+		for _, p := range ov.patched {
+			partial[p.id] = true
+		}
+	}
+	var m markdown
+	m.p("# %s — Kustomize layout of %s", b.App, backquoted(targets))
+	m.p("`%s/` holds what the targets share; `%s/<target>/` adds the objects only that target has and patches in the fields it sets differently. "+
+		"Each overlay builds to exactly the objects `synctl render --target <target>` writes.", BaseDir, OverlaysDir)
+	m.p("## Apply it")
+	m.p("Prepare the cluster as the target's own bundle README says (`synctl render --target <target> --out DIR` writes it), then apply the target's overlay in place of the bundle:")
+	var apply []string
+	for _, t := range targets {
+		apply = append(apply, applyFlags+" -k "+OverlaysDir+"/"+t)
+	}
+	m.code("sh", apply...)
+	switch {
+	case len(base) == 0:
+		m.p("`kubectl kustomize %s/<target>` prints what an overlay applies. The targets share no object, so `%s/` is empty and each overlay holds its target's whole render.", OverlaysDir, BaseDir)
+	case len(partial) == 0:
+		m.p("`kubectl kustomize %s/<target>` prints what an overlay applies.", OverlaysDir)
+	default:
+		m.p("`kubectl kustomize %s/<target>` prints what an overlay applies. The base is not meant to be applied alone: "+
+			"of its %d objects, %d are there without the fields the targets set differently.", OverlaysDir, len(base), len(partial))
+	}
+	m.p("## What each overlay changes")
+	for _, ov := range overlays {
+		m.p("### `%s`", ov.bundle.Target)
+		m.wiring(ov.bundle)
+		if len(ov.added) == 0 && len(ov.patched) == 0 {
+			m.p("Nothing: the base is this target's render as it is.")
+			continue
+		}
+		if len(ov.added) > 0 {
+			m.WriteString("Adds what only some targets have:\n\n")
+			for _, o := range ov.added {
+				fmt.Fprintf(&m, "- %s (`%s`)\n", o.id, o.file)
+			}
+			m.WriteString("\n")
+		}
+		if len(ov.patched) > 0 {
+			m.WriteString("Patches in the fields it sets differently:\n\n")
+			for _, p := range ov.patched {
+				fmt.Fprintf(&m, "- %s: %s\n", p.id, backquoted(p.fields))
+			}
+			m.WriteString("\n")
+		}
+	}
+	m.p("## Render it again")
+	m.p("From this directory, after changing the spec:")
+	m.code("sh", b.Command)
+	return m.file(b.Command)
+}
+
+func helmReadme(b *render.Bundle, chart string, uses []*valueUse) render.File {
+	var m markdown
+	m.p("# %s — Helm chart for `%s`", b.App, b.Target)
+	m.p("With its default values, this chart renders exactly the objects `synctl render --target %s` writes. "+
+		"Its values are what one install may set differently: images, replicas, resources, the namespace, hostnames and addresses, and the env each service's ConfigMap carries.", b.Target)
+	m.p("## Install it")
+	m.p("Prepare the cluster as the target's own bundle README says (`synctl render --target %s --out DIR` writes it), then, from this directory:", b.Target)
+	m.code("sh",
+		"helm upgrade --install "+b.App+" .",
+		"# or without a Helm release:",
+		"helm template "+b.App+" . | "+applyFlags+" -f -")
+	m.p("The objects carry their own namespaces (the chart creates them), so `--namespace` only says where Helm keeps the release. " +
+		"Pick one of the two ways for a cluster: Helm does not take over objects kubectl applied outside a release.")
+	m.p("## Values")
+	m.WriteString("| value | default | sets |\n| --- | --- | --- |\n")
+	var example, listExample string
+	for _, u := range uses {
+		key := strings.Join(u.ref, ".")
+		// A map whose keys are values of their own (env) is listed by
+		// them; what it sets as a whole (the config hash) the prose says.
+		parent := slices.ContainsFunc(uses, func(o *valueUse) bool { return strings.HasPrefix(strings.Join(o.ref, "."), key+".") })
+		if len(u.fields) == 0 || parent {
+			continue
+		}
+		def, _ := json.Marshal(u.def)
+		fields := u.fields
+		if len(fields) > 3 {
+			fields = append(fields[:2:2], fmt.Sprintf("and %d more", len(u.fields)-2))
+		}
+		fmt.Fprintf(&m, "| `%s` | `%s` | %s |\n", key, strings.ReplaceAll(string(def), "|", `\|`), strings.Join(fields, "; "))
+		if example == "" && u.ref[len(u.ref)-1] == "image" {
+			example = key
+		}
+		if list, ok := u.def.([]any); ok && len(list) > 0 && listExample == "" {
+			listExample = "--set-json '" + key + "=" + string(def) + "'"
+		}
+	}
+	m.WriteString("\n")
+	if example != "" {
+		line := "helm upgrade --install " + b.App + " . --set " + example + "=registry.example/image:2"
+		m.p("Set one with `--set`, a list with `--set-json` (`--set` on a list item replaces the whole list with that one item), for example:")
+		if listExample != "" {
+			line += " " + listExample
+		}
+		m.code("sh", line)
+	}
+	m.p("The URLs are values of their own (`services.<service>.env`): changing a hostname, address or namespace here does not change the URLs that carry it. " +
+		"Change both, or render again with synctl, which keeps them consistent. A changed env restarts the service's pods: the pod template's config-hash annotation is computed from it.")
+	m.p("## Wiring")
+	m.wiring(b)
+	m.p("## Render it again")
+	m.p("From this directory, after changing the spec:")
+	m.code("sh", b.Command)
+	return m.file(b.Command)
+}
