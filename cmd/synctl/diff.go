@@ -149,6 +149,9 @@ func (o *diffOptions) run(s streams) error {
 			if rec.App != plan.Model.Name {
 				return diff.Side{}, errorf("%s holds a bundle of app %s, not %s; pass that app's spec with -f (the bundle was made by: %s)", v, rec.App, plan.Model.Name, rec.Command)
 			}
+			if rec.Layout != "" {
+				return diff.Side{}, errorf("%s holds %s, which diff does not read; compare the target's own bundle instead (synctl render --target TARGET --out DIR writes it), or read the layout's README, which lists what each target sets differently", v, rec.Describe())
+			}
 			if t, err := target.Lookup(rec.Target); err == nil {
 				expect = t
 			}

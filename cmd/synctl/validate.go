@@ -36,6 +36,10 @@ PVCs, autoscaler targets, URLs in the environment (services reach what they
 name; browser-resolved ones are reachable from the user's machine) and
 health-check paths.
 Kubernetes objects are cross-checked with the others in the same directory.
+A directory with a kustomization is built first, as 'kubectl kustomize'
+builds it (an overlay with its base and patches), and what it builds is
+checked as one deployment. A Helm chart is listed as not checked: validate
+what 'helm template' renders from it instead.
 
 Each problem is printed as 'file: resource: field: message'. Checks that
 cannot run here are listed on stderr as skipped.

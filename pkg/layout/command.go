@@ -12,8 +12,8 @@ import (
 
 // The layouts `synctl render --format` writes besides plain bundles.
 const (
-	FormatKustomize = "kustomize"
-	FormatHelm      = "helm"
+	FormatKustomize = render.LayoutKustomize
+	FormatHelm      = render.LayoutHelm
 )
 
 // Kubernetes reports whether t renders Kubernetes manifests, which are all

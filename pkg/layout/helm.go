@@ -160,7 +160,7 @@ func Helm(b *render.Bundle, cmd string) (*render.Bundle, error) {
 		text := escapeActions(string(render.Header("#", cmd))) + strings.Join(byFile[name], "---\n")
 		files = append(files, render.File{Path: path.Join(TemplatesDir, name), Data: []byte(text), Mode: 0o644, Kind: KindTemplate})
 	}
-	out := &render.Bundle{Target: b.Target, App: b.App, Command: cmd, Wiring: b.Wiring, Files: files}
+	out := &render.Bundle{Target: b.Target, Layout: render.LayoutHelm, App: b.App, Command: cmd, Wiring: b.Wiring, Files: files}
 	out.Files = append(out.Files, helmReadme(out, meta.Name, c.sortedUses()))
 	rec, err := out.RecordFile()
 	if err != nil {

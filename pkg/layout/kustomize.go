@@ -26,12 +26,6 @@ const (
 	KindPatch render.Kind = "kustomize-patch"
 )
 
-// KustomizeRecord is the target the Kustomize layout's record names: the
-// layout is one bundle whatever targets it holds, so that rendering it
-// again for other targets replaces it (stale overlays removed) rather than
-// being refused as another target's bundle.
-const KustomizeRecord = "kustomize"
-
 // kustomization is the part of Kustomize's Kustomization type the layout
 // uses (kustomize.config.k8s.io/v1beta1).
 type kustomization struct {
@@ -221,7 +215,14 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 		}
 	}
 
-	out := &render.Bundle{Target: KustomizeRecord, App: app, Command: cmd, Files: files}
+	// The layout is one bundle whatever targets it holds: rendering it again
+	// for other targets replaces it, and the overlays of targets it no
+	// longer holds are removed as stale.
+	names := make([]string, len(bundles))
+	for i, b := range bundles {
+		names[i] = b.Target
+	}
+	out := &render.Bundle{Target: strings.Join(names, ","), Layout: render.LayoutKustomize, App: app, Command: cmd, Files: files}
 	out.Files = append(out.Files, kustomizeReadme(out, baseObjs, overlays))
 	rec, err := out.RecordFile()
 	if err != nil {

@@ -363,7 +363,7 @@ func TestKustomizeRewrite(t *testing.T) {
 		t.Errorf("%s is still there: %v", gone, err)
 	}
 	rec, err := render.ReadRecord(dir)
-	if err != nil || rec == nil || rec.Target != layout.KustomizeRecord || rec.App != k.App {
+	if err != nil || rec == nil || rec.Layout != render.LayoutKustomize || rec.App != k.App {
 		t.Errorf("record: %+v, %v", rec, err)
 	}
 	mine := filepath.Join(dir, layout.BaseDir, layout.KustomizationFile)

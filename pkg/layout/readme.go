@@ -88,6 +88,7 @@ func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render
 		m.p("`kubectl kustomize %s/<target>` prints what an overlay applies. The base is not meant to be applied alone: "+
 			"of its %d objects, %d are there without the fields the targets set differently.", OverlaysDir, len(base), len(partial))
 	}
+	m.p("After editing an overlay or the base, `synctl validate .` builds every overlay the same way and checks each build as one deployment: selectors, ports, routes, ConfigMaps and the wiring URLs.")
 	m.p("## What each overlay changes")
 	for _, ov := range overlays {
 		m.p("### `%s`", ov.bundle.Target)
@@ -130,6 +131,7 @@ func helmReadme(b *render.Bundle, chart string, uses []*valueUse) render.File {
 		"helm template "+b.App+" . | "+applyFlags+" -f -")
 	m.p("The objects carry their own namespaces (the chart creates them), so `--namespace` only says where Helm keeps the release. " +
 		"Pick one of the two ways for a cluster: Helm does not take over objects kubectl applied outside a release.")
+	m.p("To check what your values render before installing (outside the chart, which would otherwise carry the file): `helm template %s . > ../%s.yaml && synctl validate ../%s.yaml`.", b.App, chart, chart)
 	m.p("## Values")
 	m.WriteString("| value | default | sets |\n| --- | --- | --- |\n")
 	var example, listExample string

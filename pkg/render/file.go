@@ -48,8 +48,12 @@ type File struct {
 // Bundle is one target's rendering of one app: what it is, how it is wired
 // and its files, in the order they are written and applied.
 type Bundle struct {
-	// Target and App name what the bundle is.
+	// Target and App name what the bundle is. A Kustomize layout's Target
+	// lists its targets, comma-separated.
 	Target, App string
+	// Layout is how the files are arranged when they are not the target's
+	// own bundle: "kustomize" or "helm" (see package layout). Empty: a bundle.
+	Layout string
 	// Command re-renders the bundle from inside its directory.
 	Command string
 	// Wiring is the target's wiring of the app, computed once.

@@ -27,6 +27,7 @@ type Record struct {
 	APIVersion string   `yaml:"apiVersion"`
 	Kind       string   `yaml:"kind"`
 	Target     string   `yaml:"target"`
+	Layout     string   `yaml:"layout,omitempty"`
 	App        string   `yaml:"app"`
 	Command    string   `yaml:"command"`
 	Files      []string `yaml:"files"`
@@ -34,7 +35,7 @@ type Record struct {
 
 // RecordFile is the bundle's record as a file.
 func (b *Bundle) RecordFile() (File, error) {
-	r := Record{APIVersion: RecordAPIVersion, Kind: RecordKind, Target: b.Target, App: b.App, Command: b.Command}
+	r := Record{APIVersion: RecordAPIVersion, Kind: RecordKind, Target: b.Target, Layout: b.Layout, App: b.App, Command: b.Command}
 	for _, f := range b.Files {
 		if f.Kind != KindRecord {
 			r.Files = append(r.Files, f.Path)
@@ -68,4 +69,38 @@ func ReadRecord(dir string) (*Record, error) {
 		return nil, fmt.Errorf("%s is not a bundle record synctl can read; move it away or pass --force", filepath.Join(dir, RecordPath))
 	}
 	return &r, nil
+}
+
+// The layouts a bundle's files may be arranged in besides the target's own
+// (see package layout).
+const (
+	LayoutKustomize = "kustomize"
+	LayoutHelm      = "helm"
+)
+
+// Describe names what a record's directory holds: "the gke bundle of app
+// shop", "the gke Helm chart of app shop", "the Kustomize layout of
+// minikube,gke of app shop".
+func (r *Record) Describe() string {
+	return describe(r.Target, r.Layout, r.App)
+}
+
+// replaces reports whether b may replace what the record describes without
+// --force: the same app in the same layout, and for anything but a
+// Kustomize layout (whose overlays come and go with its targets), the same
+// target.
+func (r *Record) replaces(b *Bundle) bool {
+	return r.App == b.App && r.Layout == b.Layout && (r.Layout == LayoutKustomize || r.Target == b.Target)
+}
+
+func describe(target, layout, app string) string {
+	switch layout {
+	case "":
+		return fmt.Sprintf("the %s bundle of app %s", target, app)
+	case LayoutKustomize:
+		return fmt.Sprintf("the Kustomize layout of %s of app %s", target, app)
+	case LayoutHelm:
+		return fmt.Sprintf("the %s Helm chart of app %s", target, app)
+	}
+	return fmt.Sprintf("the %s %s of app %s", target, layout, app)
 }

@@ -68,9 +68,9 @@ func Write(ctx context.Context, out string, placements []Placement, opts WriteOp
 			return nil, err
 		}
 		b := pl.Bundle
-		if old != nil && (old.Target != b.Target || old.App != b.App) && !opts.Force {
-			return nil, fmt.Errorf("refusing to write the %s bundle of app %s into %s: it holds the %s bundle of app %s (made by: %s); choose another --out, or pass --force to replace it",
-				b.Target, b.App, dir, old.Target, old.App, old.Command)
+		if old != nil && !old.replaces(b) && !opts.Force {
+			return nil, fmt.Errorf("refusing to write %s into %s: it holds %s (made by: %s); choose another --out, or pass --force to replace it",
+				describe(b.Target, b.Layout, b.App), dir, old.Describe(), old.Command)
 		}
 		kept := keptKeys(dir, b.Files)
 		written := map[string]bool{}
@@ -152,8 +152,20 @@ func Write(ctx context.Context, out string, placements []Placement, opts WriteOp
 			return nil, fmt.Errorf("removing stale %s: %w", p, err)
 		}
 		rep.Removed = append(rep.Removed, p)
+		pruneEmpty(out, path.Dir(p))
 	}
 	return rep, nil
+}
+
+// pruneEmpty removes dir (relative to out, slash-separated) and its
+// parents below out while they are empty: the directories a removed stale
+// file leaves behind, such as the overlay of a target no longer rendered.
+func pruneEmpty(out, dir string) {
+	for ; dir != "." && dir != "/" && dir != ""; dir = path.Dir(dir) {
+		if os.Remove(filepath.Join(out, filepath.FromSlash(dir))) != nil {
+			return // not empty, or not ours to remove
+		}
+	}
 }
 
 // writeFile creates p with exactly mode (WriteFile's mode passes through

@@ -3,6 +3,7 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 
@@ -41,8 +42,18 @@ func checkRecord(file string, data []byte) []Problem {
 		return []Problem{{File: file, Resource: "Bundle", Field: "-", Message: "not a bundle record: " + err.Error()}}
 	}
 	var probs []Problem
-	if _, err := target.Lookup(r.Target); err != nil {
-		probs = append(probs, Problem{File: file, Resource: "Bundle", Field: "target", Message: err.Error()})
+	targets := []string{r.Target}
+	switch r.Layout {
+	case "", render.LayoutHelm:
+	case render.LayoutKustomize:
+		targets = strings.Split(r.Target, ",")
+	default:
+		probs = append(probs, Problem{File: file, Resource: "Bundle", Field: "layout", Message: fmt.Sprintf("unknown layout %q: choose %s or %s, or leave it out for a target's own bundle", r.Layout, render.LayoutKustomize, render.LayoutHelm)})
+	}
+	for _, name := range targets {
+		if _, err := target.Lookup(name); err != nil {
+			probs = append(probs, Problem{File: file, Resource: "Bundle", Field: "target", Message: err.Error()})
+		}
 	}
 	if r.Command == "" {
 		probs = append(probs, Problem{File: file, Resource: "Bundle", Field: "command", Message: "required: the command that renders the bundle again"})

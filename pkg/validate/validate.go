@@ -8,7 +8,9 @@
 //
 // It works on any files, not only synctl's own: files are recognised by
 // content, and Kubernetes objects are cross-checked with the other objects in
-// the same directory (one directory is one deployment).
+// the same directory (one directory is one deployment). A kustomization no
+// other one includes is built with Kustomize's library and its output
+// checked as one deployment; Helm charts are listed as not checked.
 package validate
 
 import (
@@ -27,6 +29,7 @@ import (
 
 	yamlv3 "gopkg.in/yaml.v3"
 
+	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/validate/crd"
 )
 
@@ -151,8 +154,21 @@ func Paths(paths []string, opts Options) (*Report, error) {
 
 	r := &Report{}
 	var composeFiles, nginxFiles []string
-	kube := map[string][]kubeDoc{} // by directory
+	kube := map[string][]kubeDoc{} // by directory, or by kustomization built
+	lay := findLayouts(files)
+	for _, f := range lay.roots() {
+		docs, probs := buildKustomization(f)
+		r.Problems = append(r.Problems, probs...)
+		r.Files = append(r.Files, CheckedFile{Path: f, Kind: KindKustomization})
+		kube[f] = docs
+	}
+	for _, f := range lay.charts {
+		r.Unchecked = append(r.Unchecked, chartUnchecked(f))
+	}
 	for _, f := range files {
+		if lay.covers(f) && filepath.Base(f) != render.RecordPath {
+			continue
+		}
 		data, err := os.ReadFile(f)
 		if err != nil {
 			return nil, &InputError{fmt.Errorf("cannot read %s: %w", f, unwrapPathError(err))}
@@ -218,6 +234,7 @@ func Paths(paths []string, opts Options) (*Report, error) {
 			}
 		}
 	}
+	slices.SortFunc(r.Files, func(a, b CheckedFile) int { return cmp.Compare(a.Path, b.Path) })
 	r.Skipped = slices.Compact(r.Skipped)
 	// A file none of whose documents validate knows was not checked.
 	r.Files = slices.DeleteFunc(r.Files, func(f CheckedFile) bool {
