@@ -5,19 +5,16 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chart/loader"
-	"helm.sh/helm/v3/pkg/chartutil"
-	"helm.sh/helm/v3/pkg/engine"
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
-	"helm.sh/helm/v3/pkg/strvals"
 
+	"github.com/synctl/synctl/internal/helmtest"
 	"github.com/synctl/synctl/pkg/diff"
 	"github.com/synctl/synctl/pkg/layout"
 	"github.com/synctl/synctl/pkg/render"
@@ -48,41 +45,6 @@ func writeChart(t testing.TB, chart *render.Bundle) string {
 	return filepath.Join(dir, chart.Target)
 }
 
-// helmTemplate renders the chart in dir as `helm template` does, in strict
-// mode (a template that names a missing value fails), with --set and
-// --set-json style overrides.
-func helmTemplate(t testing.TB, dir string, set, setJSON []string) []byte {
-	t.Helper()
-	ch, err := loader.Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vals := map[string]any{}
-	for _, s := range set {
-		if err := strvals.ParseInto(s, vals); err != nil {
-			t.Fatalf("--set %s: %v", s, err)
-		}
-	}
-	for _, s := range setJSON {
-		if err := strvals.ParseJSON(s, vals); err != nil {
-			t.Fatalf("--set-json %s: %v", s, err)
-		}
-	}
-	rv, err := chartutil.ToRenderValues(ch, vals, chartutil.ReleaseOptions{Name: "release", Namespace: "default", IsInstall: true}, chartutil.DefaultCapabilities)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := engine.Engine{Strict: true}.Render(ch, rv)
-	if err != nil {
-		t.Fatalf("helm template %s: %v", dir, err)
-	}
-	var stream []byte
-	for _, name := range slices.Sorted(maps.Keys(out)) {
-		stream = append(append(stream, "\n---\n"...), out[name]...)
-	}
-	return stream
-}
-
 // TestHelmRendersTarget templates every chart with Helm and its default
 // values and compares the objects with the target's plain render.
 func TestHelmRendersTarget(t *testing.T) {
@@ -90,7 +52,7 @@ func TestHelmRendersTarget(t *testing.T) {
 		for _, tg := range kubeTargets() {
 			t.Run(a.name+"/"+tg.Name(), func(t *testing.T) {
 				chart, plain := chartOf(t, a, tg, target.Overrides{})
-				got := parseObjects(t, "helm template", helmTemplate(t, writeChart(t, chart), nil, nil))
+				got := parseObjects(t, "helm template", helmtest.Template(t, writeChart(t, chart), nil, nil))
 				sameObjects(t, "helm template", bundleObjects(t, plain), got)
 			})
 		}
@@ -150,7 +112,7 @@ func TestHelmOverrides(t *testing.T) {
 	// With a reserved address, so that the Gateway has one to change.
 	chart, plain := chartOf(t, a, gke, target.Overrides{Address: "chat-ip=203.0.113.7"})
 	dir := writeChart(t, chart)
-	defaults := helmTemplate(t, dir, nil, nil)
+	defaults := helmtest.Template(t, dir, nil, nil)
 	svc := a.plan.Model.Services[0]
 	var link topology.Link
 	for _, s := range a.plan.Model.Services {
@@ -167,14 +129,14 @@ func TestHelmOverrides(t *testing.T) {
 	}
 
 	t.Run("image", func(t *testing.T) {
-		cs := changes(t, defaults, helmTemplate(t, dir, []string{"services." + svc.Name + ".image=registry.example/other:2"}, nil))
+		cs := changes(t, defaults, helmtest.Template(t, dir, []string{"services." + svc.Name + ".image=registry.example/other:2"}, nil))
 		if len(cs) != 1 || cs[0].Kind != "Deployment" || len(cs[0].Fields) != 1 ||
 			!strings.HasSuffix(cs[0].Fields[0].Path, ".image") || cs[0].Fields[0].To != "registry.example/other:2" {
 			t.Errorf("setting %s's image changed:%s\nwant its Deployment's container image alone", svc.Name, describe(cs))
 		}
 	})
 	t.Run("address", func(t *testing.T) {
-		cs := changes(t, defaults, helmTemplate(t, dir, nil, []string{"gateways." + gateway + `.addresses=[{"type":"NamedAddress","value":"other-ip"}]`}))
+		cs := changes(t, defaults, helmtest.Template(t, dir, nil, []string{"gateways." + gateway + `.addresses=[{"type":"NamedAddress","value":"other-ip"}]`}))
 		if len(cs) != 1 || cs[0].Kind != "Gateway" || len(cs[0].Fields) == 0 {
 			t.Fatalf("setting the Gateway's address changed:%s\nwant the Gateway's spec.addresses alone", describe(cs))
 		}
@@ -188,7 +150,7 @@ func TestHelmOverrides(t *testing.T) {
 		}
 	})
 	t.Run("env", func(t *testing.T) {
-		cs := changes(t, defaults, helmTemplate(t, dir, []string{"services." + svc.Name + ".env." + link.Env + "=http://elsewhere.example"}, nil))
+		cs := changes(t, defaults, helmtest.Template(t, dir, []string{"services." + svc.Name + ".env." + link.Env + "=http://elsewhere.example"}, nil))
 		var got []string
 		for _, c := range cs {
 			for _, f := range c.Fields {
@@ -202,7 +164,7 @@ func TestHelmOverrides(t *testing.T) {
 		}
 	})
 	t.Run("namespace", func(t *testing.T) {
-		cs := changes(t, defaults, helmTemplate(t, dir, []string{"namespace=elsewhere"}, nil))
+		cs := changes(t, defaults, helmtest.Template(t, dir, []string{"namespace=elsewhere"}, nil))
 		moved := 0
 		for _, c := range cs {
 			switch {
@@ -278,7 +240,7 @@ spec:
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := parseObjects(t, "helm template", helmTemplate(t, writeChart(t, chart), nil, nil))
+	got := parseObjects(t, "helm template", helmtest.Template(t, writeChart(t, chart), nil, nil))
 	sameObjects(t, "helm template", bundleObjects(t, b), got)
 	var tmpl string
 	for _, f := range chart.Files {
@@ -298,7 +260,7 @@ spec:
 		}
 	}
 	// The override reaches the object the value names, nothing else.
-	cs := changes(t, helmTemplate(t, writeChart(t, chart), nil, nil), helmTemplate(t, writeChart(t, chart), []string{"services.order-api.replicas=5"}, nil))
+	cs := changes(t, helmtest.Template(t, writeChart(t, chart), nil, nil), helmtest.Template(t, writeChart(t, chart), []string{"services.order-api.replicas=5"}, nil))
 	if len(cs) != 1 || len(cs[0].Fields) != 1 || cs[0].Fields[0].Path != "spec.replicas" || fmt.Sprint(cs[0].Fields[0].To) != "5" {
 		t.Errorf("--set services.order-api.replicas=5 changed:%s", describe(cs))
 	}

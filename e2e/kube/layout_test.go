@@ -1,0 +1,89 @@
+package kube
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/synctl/synctl/internal/bundletest"
+	"github.com/synctl/synctl/internal/helmtest"
+	"github.com/synctl/synctl/internal/kubetest"
+	"github.com/synctl/synctl/pkg/layout"
+	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target"
+)
+
+// TestLayoutsApply applies every app's Kustomize overlays (`kubectl apply
+// --server-side -k overlays/<target>`, as the layout's README says) and
+// Helm charts (`helm template | kubectl apply --server-side -f -`, with
+// Helm's own engine and the chart's default values), each to a fresh
+// control plane, and checks that the server then holds exactly the objects
+// of the target's plain render: as many applied, every one found, and
+// `kubectl diff` of the plain bundle against the server empty.
+func TestLayoutsApply(t *testing.T) {
+	for _, app := range bundletest.Apps(t) {
+		var tgs []target.Target
+		var bundles []*render.Bundle
+		for _, name := range kubeTargets() {
+			tgs = append(tgs, bundletest.Target(t, name))
+			bundles = append(bundles, app.Render(t, name, target.Overrides{}))
+		}
+		inv := target.Invocation{Spec: app.Path}
+		k, err := layout.Kustomize(bundles, layout.Command(inv, layout.FormatKustomize, tgs...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		kdir := writeLayout(t, render.Placement{Bundle: k})
+		for i, tg := range tgs {
+			plainDir := bundletest.Write(t, bundles[i])
+			want := bundleObjects(t, plainDir)
+			chart, err := layout.Helm(bundles[i], layout.Command(inv, layout.FormatHelm, tg))
+			if err != nil {
+				t.Fatal(err)
+			}
+			chartDir := filepath.Join(writeLayout(t, render.Placement{Dir: tg.Name(), Bundle: chart}), tg.Name())
+
+			t.Run(app.Name+"/"+tg.Name()+"/kustomize", func(t *testing.T) {
+				t.Parallel()
+				c := freshCluster(t)
+				overlay := filepath.Join(kdir, layout.OverlaysDir, tg.Name())
+				out := c.MustKubectl(t, "apply", "--server-side", fieldManager, "-k", overlay)
+				sameAsPlain(t, c, "kubectl apply -k "+overlay, out, plainDir, want)
+			})
+			t.Run(app.Name+"/"+tg.Name()+"/helm", func(t *testing.T) {
+				t.Parallel()
+				c := freshCluster(t)
+				stream := helmtest.Template(t, chartDir, nil, nil)
+				out, errOut, err := c.KubectlStdin(t, stream, "apply", "--server-side", fieldManager, "-f", "-")
+				if err != nil {
+					t.Fatalf("helm template %s | kubectl apply --server-side -f -: %v\n%s%s", chartDir, err, out, errOut)
+				}
+				sameAsPlain(t, c, "helm template | kubectl apply", out, plainDir, want)
+			})
+		}
+	}
+}
+
+// writeLayout writes a layout as `synctl render --format ... --out DIR`
+// does and returns DIR.
+func writeLayout(t *testing.T, p render.Placement) string {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := render.Write(context.Background(), dir, []render.Placement{p}, render.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// sameAsPlain checks that what applied (kubectl's output out) created the
+// plain bundle's objects and nothing else: as many as it has, each one on
+// the server, and no difference `kubectl diff` can find.
+func sameAsPlain(t *testing.T, c *kubetest.Cluster, what, out, plainDir string, want []objectID) {
+	t.Helper()
+	if n := strings.Count(out, "serverside-applied"); n != len(want) {
+		t.Errorf("%s applied %d objects, the plain render has %d:\n%s", what, n, len(want), out)
+	}
+	serverState(t, c, plainDir, want)
+	diffEmpty(t, c, plainDir)
+}
