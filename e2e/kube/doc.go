@@ -1,7 +1,6 @@
-// Package kube applies the rendered Kubernetes bundles (every target whose
-// bundle is manifests: minikube, gke, ingress) to a
-// real control plane — etcd and kube-apiserver started by internal/kubetest —
-// and checks what only a server can: that every object is accepted with the
+// Package kube applies the rendered Kubernetes bundles (of every target
+// whose bundle is manifests: minikube, gke, ingress) to a real control
+// plane — etcd and kube-apiserver started by internal/kubetest — and checks what only a server can: that every object is accepted with the
 // server's own defaulting, validation, CRD schemas and CEL rules; that a
 // second server-side apply changes nothing; that the stdout stream applies
 // as the directory does; that the Kustomize overlays and Helm charts create
