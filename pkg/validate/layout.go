@@ -69,7 +69,8 @@ func (l layouts) roots() []string {
 		if yaml.Unmarshal(data, &k) != nil {
 			continue
 		}
-		for _, r := range slices.Concat(k.Resources, k.Components, k.Bases) {
+		k.FixKustomization() // folds the deprecated bases into resources
+		for _, r := range slices.Concat(k.Resources, k.Components) {
 			abs, err := filepath.Abs(filepath.Join(filepath.Dir(f), r))
 			if err == nil {
 				included[abs] = true
