@@ -87,7 +87,7 @@ works on them as on bundles.`,
 	cmd.Flags().BoolVar(&o.check, "check", false, "write nothing; exit 1 and show the difference if --out is not up to date")
 	cmd.Flags().StringVar(&o.format, "format", formatFiles, "`FORMAT` of the output: "+strings.Join(layoutFormats, ", ")+"; or json, with --check, for its report")
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(append(layoutFormats, formatJSON), cobra.ShellCompDirectiveNoFileComp))
-	cmd.Flags().StringVar(&o.progress, "progress", "auto", "a status line on stderr: `auto` (on a terminal, once the work takes a second), always or never")
+	cmd.Flags().StringVar(&o.progress, "progress", "auto", "when to show a status line on stderr, `WHEN`: auto (on a terminal, once the work takes a second), always or never")
 	_ = cmd.RegisterFlagCompletionFunc("progress", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 	addSpecFlags(cmd, &o.spec)
 	return cmd
