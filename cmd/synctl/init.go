@@ -50,6 +50,10 @@ The spec (apiVersion synctl.dev/v1alpha1, kind App):
     autoscaling            {minReplicas, maxReplicas, targetCPUPercent} (needs a cpu request)
     security               {runAsUser, runAsGroup, writableRootFilesystem}: on Kubernetes
                            containers run as user 65532 on a read-only root filesystem
+    outbound               {ports, cidrs}: TCP ports the service connects to outside the
+                           app, e.g. a public API; cidrs default to the internet (every
+                           address but the private ranges). Kubernetes network policies
+                           allow only this and the links
     checks[]               {name, method, path, body, contentType, status, contains, json,
                            via}: requests synctl verify sends through the service's
                            public route; via names the link the service uses to answer

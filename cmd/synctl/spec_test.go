@@ -73,6 +73,11 @@ var badCases = []badCase{
 	{name: "bool as string", edit: []string{"      hostPort: 8082\n", "      hostPort: 8082\n      storage: {mountPath: /data, persistent: yes please}\n"}, want: "synctl: app.yaml:29:47: spec.services[2].storage.persistent: expected true or false, got \"yes please\"\n"},
 	{name: "wrong apiVersion", edit: []string{"synctl.dev/v1alpha1", "synctl.dev/v1"}, want: "synctl: app.yaml:1:13: apiVersion: \"synctl.dev/v1\" is not supported; use \"synctl.dev/v1alpha1\"\n"},
 	{name: "wrong kind", edit: []string{"kind: App", "kind: Application"}, want: "synctl: app.yaml:2:7: kind: \"Application\" is not supported; use \"App\"\n"},
+	// Outbound traffic.
+	{name: "outbound without ports", edit: []string{"      hostPort: 8082\n", "      hostPort: 8082\n      outbound: {cidrs: [203.0.113.0/24]}\n"}, want: "synctl: app.yaml:29:17: spec.services[2].outbound.ports: required: the TCP ports the service connects to outside the app, e.g. [443]\n"},
+	{name: "outbound port out of range", edit: []string{"      hostPort: 8082\n", "      hostPort: 8082\n      outbound: {ports: [443, 70000]}\n"}, want: "synctl: app.yaml:29:31: spec.services[2].outbound.ports[1]: 70000 is out of range 1-65535\n"},
+	{name: "outbound cidr with host bits", edit: []string{"      hostPort: 8082\n", "      hostPort: 8082\n      outbound: {ports: [443], cidrs: [203.0.113.7/24]}\n"}, want: "synctl: app.yaml:29:40: spec.services[2].outbound.cidrs[0]: \"203.0.113.7/24\" has host bits set; the range it names is 203.0.113.0/24\n"},
+	{name: "outbound cidr not a range", edit: []string{"      hostPort: 8082\n", "      hostPort: 8082\n      outbound: {ports: [443], cidrs: [example.com]}\n"}, want: "synctl: app.yaml:29:40: spec.services[2].outbound.cidrs[0]: \"example.com\" is not an address range in CIDR form (e.g. 203.0.113.0/24, 2001:db8::/32); leave cidrs out for the whole internet\n"},
 	// Names.
 	{name: "app name uppercase", edit: []string{"name: chat", "name: Chat"}, want: "synctl: app.yaml:4:9: metadata.name: \"Chat\" is not a valid name: use lowercase letters, digits and '-', starting with a lowercase letter or digit and ending with a letter or digit\n"},
 	{name: "app name missing", edit: []string{"  name: chat\n", "  name: \"\"\n"}, want: "synctl: app.yaml:4:9: metadata.name: required; use lowercase letters, digits and '-'\n"},

@@ -309,8 +309,8 @@ func (k *Kube) pdb(s *topology.Service) *policyv1.PodDisruptionBudget {
 }
 
 // NetworkPolicies deny all traffic in the app's namespace except what the
-// model says flows: DNS lookups, the gateway to each public service, and
-// each link a service's own process follows. The first two objects go in
+// model says flows: DNS lookups, the gateway to each public service, each
+// link a service's own process follows, and each service's outbound traffic. The first two objects go in
 // networkpolicies.yaml, each service's own in <service>-networkpolicy.yaml.
 func (k *Kube) NetworkPolicies() []Object {
 	const file = "networkpolicies.yaml"
@@ -376,6 +376,17 @@ func (k *Kube) NetworkPolicies() []Object {
 					Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &toPort}},
 				})
 			}
+		}
+		if o := s.Outbound; o != nil {
+			rule := networkingv1.NetworkPolicyEgressRule{}
+			for _, b := range o.Blocks {
+				rule.To = append(rule.To, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: b.CIDR, Except: b.Except}})
+			}
+			for _, p := range o.Ports {
+				port := intstr.FromInt32(int32(p))
+				rule.Ports = append(rule.Ports, networkingv1.NetworkPolicyPort{Protocol: &tcp, Port: &port})
+			}
+			spec.Egress = append(spec.Egress, rule)
 		}
 		if spec.Ingress != nil {
 			spec.PolicyTypes = append(spec.PolicyTypes, networkingv1.PolicyTypeIngress)

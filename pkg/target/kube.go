@@ -3,6 +3,8 @@ package target
 import (
 	"fmt"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -73,12 +75,46 @@ func httpRoute(k *render.Kube, s *topology.Service, parent gwv1.ParentReference,
 	return r
 }
 
+// networkNote says what the network policies let through.
+func networkNote(m *topology.Model) string {
+	note := "Network policies deny all traffic in the namespace except DNS, the gateway to the public services and each link a service's own process follows"
+	var out []string
+	for _, s := range m.Services {
+		if s.Outbound == nil {
+			continue
+		}
+		ports := make([]string, len(s.Outbound.Ports))
+		for i, p := range s.Outbound.Ports {
+			ports[i] = strconv.Itoa(p)
+		}
+		where := "the internet (every address outside the private ranges)"
+		if !slices.EqualFunc(s.Outbound.Blocks, topology.Internet(), func(a, b topology.IPBlock) bool {
+			return a.CIDR == b.CIDR && slices.Equal(a.Except, b.Except)
+		}) {
+			var cidrs []string
+			for _, b := range s.Outbound.Blocks {
+				cidrs = append(cidrs, b.CIDR)
+			}
+			where = strings.Join(cidrs, ", ")
+		}
+		word := "port"
+		if len(ports) > 1 {
+			word = "ports"
+		}
+		out = append(out, fmt.Sprintf("%s to TCP %s %s on %s", s.Name, word, strings.Join(ports, ", "), where))
+	}
+	if len(out) == 0 {
+		return note + ": a service that must reach something outside the app declares it in the spec (`outbound`)."
+	}
+	return note + ", plus what the spec declares outside the app (`outbound`): " + strings.Join(out, "; ") + "."
+}
+
 // kubeNotes are what every Kubernetes bundle's README explains.
 func kubeNotes(b *Build, ns string) []string {
 	notes := []string{
 		fmt.Sprintf("Everything of the app lives in namespace `%s`, created by `%s` and labelled `pod-security.kubernetes.io/enforce: restricted`: the API server admits no pod that runs as root or can gain privileges.", ns, render.NamespacesFile),
 		"Every container runs as a non-root user (runAsUser and fsGroup, so it can write its volumes), with no capabilities, no privilege escalation, the runtime's default seccomp profile, no service-account token and a read-only root filesystem; a service whose image must write elsewhere sets `security: {writableRootFilesystem: true}` (or its own `runAsUser`) in the spec.",
-		"Network policies deny all traffic in the namespace except DNS, the gateway to the public services and each link a service's own process follows.",
+		networkNote(b.Model),
 		"Readiness and liveness probes use each service's health path; a pod template annotation carries a hash of its ConfigMap, so a wiring change restarts the pods.",
 		"Deployments with a ReadWriteOnce volume use the Recreate strategy (a rolling update would wait forever for the volume the old pod holds), and a persistent volume on a replicated or autoscaled service is refused in the spec.",
 	}

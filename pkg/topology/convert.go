@@ -43,6 +43,15 @@ func (a *App) model() *Model {
 		if as := ss.Autoscaling; as != nil {
 			s.Autoscaling = &Autoscaling{MinReplicas: as.MinReplicas, MaxReplicas: as.MaxReplicas, TargetCPUPercent: as.TargetCPUPercent}
 		}
+		if o := ss.Outbound; o != nil {
+			s.Outbound = &Outbound{Ports: o.Ports, Blocks: Internet()}
+			if len(o.CIDRs) > 0 {
+				s.Outbound.Blocks = nil
+				for _, c := range o.CIDRs {
+					s.Outbound.Blocks = append(s.Outbound.Blocks, IPBlock{CIDR: c})
+				}
+			}
+		}
 		for _, c := range ss.Checks {
 			s.Checks = append(s.Checks, Check(c))
 		}

@@ -78,6 +78,8 @@ type Service struct {
 	Replicas    int
 	Autoscaling *Autoscaling
 	Security    Security
+	// Outbound is what the service connects to outside the app; nil: nothing.
+	Outbound *Outbound
 	// Checks are requests verify sends through the service's public route.
 	Checks []Check
 }
@@ -97,6 +99,19 @@ func (s *Service) MinReplicas() int {
 type Security struct {
 	RunAsUser, RunAsGroup  int64
 	WritableRootFilesystem bool
+}
+
+// Outbound is a service's traffic to addresses outside the app: to Ports
+// (TCP) in any of Blocks.
+type Outbound struct {
+	Ports  []int
+	Blocks []IPBlock
+}
+
+// IPBlock is an address range, less the ranges in Except (each inside CIDR).
+type IPBlock struct {
+	CIDR   string
+	Except []string
 }
 
 // Check is one request verify sends to a running service.

@@ -56,6 +56,7 @@ type ServiceSpec struct {
 	Replicas    int               `yaml:"replicas"` // default 1
 	Autoscaling *AutoscalingSpec  `yaml:"autoscaling"`
 	Security    *SecuritySpec     `yaml:"security"`
+	Outbound    *OutboundSpec     `yaml:"outbound"`
 	Checks      []CheckSpec       `yaml:"checks"`
 }
 
@@ -106,6 +107,13 @@ type SecuritySpec struct {
 	RunAsUser              *int64 `yaml:"runAsUser"`  // default 65532
 	RunAsGroup             *int64 `yaml:"runAsGroup"` // default runAsUser
 	WritableRootFilesystem bool   `yaml:"writableRootFilesystem"`
+}
+
+// OutboundSpec is what a service connects to outside the app, such as a
+// public API or website it fetches from.
+type OutboundSpec struct {
+	Ports []int    `yaml:"ports"` // TCP ports; required
+	CIDRs []string `yaml:"cidrs"` // default: the internet (0.0.0.0/0 and ::/0 minus private ranges)
 }
 
 // CheckSpec is one request `synctl verify` sends to a running service

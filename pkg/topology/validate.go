@@ -212,6 +212,26 @@ func (c *checks) service(p string, s ServiceSpec) {
 			c.addf(p+".security.runAsGroup", "%d is out of range 0-2147483647", *sec.RunAsGroup)
 		}
 	}
+	if o := s.Outbound; o != nil {
+		op := p + ".outbound"
+		if len(o.Ports) == 0 {
+			c.addf(op+".ports", "required: the TCP ports the service connects to outside the app, e.g. [443]")
+		}
+		for j, port := range o.Ports {
+			if port < 1 || port > 65535 {
+				c.addf(fmt.Sprintf("%s.ports[%d]", op, j), "%d is out of range 1-65535", port)
+			}
+		}
+		for j, cidr := range o.CIDRs {
+			cp := fmt.Sprintf("%s.cidrs[%d]", op, j)
+			switch _, n, err := net.ParseCIDR(cidr); {
+			case err != nil:
+				c.addf(cp, "%q is not an address range in CIDR form (e.g. 203.0.113.0/24, 2001:db8::/32); leave cidrs out for the whole internet", cidr)
+			case n.String() != cidr:
+				c.addf(cp, "%q has host bits set; the range it names is %s", cidr, n)
+			}
+		}
+	}
 	if len(s.Checks) > 0 && s.Role == RoleInternal {
 		c.addf(p+".checks", "verify sends checks through the route the browser uses, and an internal service has none; check it through a public service that calls it (checks[].via)")
 	}
