@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"os"
 	"os/exec"
@@ -156,17 +157,9 @@ func (o objectID) String() string {
 // bundleObjects lists the objects in the bundle's manifests, as written.
 func bundleObjects(t *testing.T, dir string) []objectID {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var ids []objectID
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, doc := range yamlDocs(t, data) {
+	for f, docs := range bundleDocs(t, dir) {
+		for _, doc := range docs {
 			var o struct {
 				APIVersion string `json:"apiVersion"`
 				Kind       string `json:"kind"`
@@ -187,6 +180,27 @@ func bundleObjects(t *testing.T, dir string) []objectID {
 		t.Fatalf("no Kubernetes objects in %s", dir)
 	}
 	return ids
+}
+
+// bundleDocs reads the YAML documents of every manifest in the bundle
+// directory dir, by file.
+func bundleDocs(t *testing.T, dir string) iter.Seq2[string, [][]byte] {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(yield func(string, [][]byte) bool) {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !yield(f, yamlDocs(t, data)) {
+				return
+			}
+		}
+	}
 }
 
 func yamlDocs(t *testing.T, data []byte) [][]byte {

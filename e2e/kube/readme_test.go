@@ -93,15 +93,10 @@ func runShell(t *testing.T, c *kubetest.Cluster, dir, line string) (string, erro
 // bundle does not bring it (on GKE the cloud provides it).
 func provideClasses(t *testing.T, c *kubetest.Cluster, dir string) {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	own := map[string]bool{}
 	var wanted []string
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, doc := range yamlDocs(t, data) {
+	for _, docs := range bundleDocs(t, dir) {
+		for _, doc := range docs {
 			var o struct {
 				Kind     string
 				Metadata struct{ Name string }
