@@ -229,3 +229,14 @@ func mapValue(n *yamlv4.Node, key string) *yamlv4.Node {
 	}
 	return nil
 }
+
+// ComposeSecretVar is the variable of the bundle's .env file that holds a
+// secret's value: its name in upper case, '-' as '_'.
+func ComposeSecretVar(secret string) string {
+	return strings.ToUpper(strings.ReplaceAll(secret, "-", "_"))
+}
+
+// ComposeSecretRef is compose's interpolation of a secret's variable,
+// failing the load when the variable is missing rather than leaving it
+// empty.
+func ComposeSecretRef(secret string) string { return "${" + ComposeSecretVar(secret) + ":?}" }

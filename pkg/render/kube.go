@@ -520,3 +520,25 @@ func prune(v any) {
 		}
 	}
 }
+
+// KubeServicePort is the port a service's Kubernetes Service listens on for
+// port p: 80 for its first HTTP port (unless another port of it is 80), so
+// that in-cluster URLs need no port; every other port keeps its number, as
+// the clients of a database or a cache expect.
+func KubeServicePort(s *topology.Service, p topology.Port) int {
+	for _, q := range s.Ports {
+		if q.Protocol != topology.ProtocolHTTP {
+			continue
+		}
+		if q.Name != p.Name {
+			break
+		}
+		for _, o := range s.Ports {
+			if o.Name != p.Name && o.Number == ServicePort {
+				return p.Number
+			}
+		}
+		return ServicePort
+	}
+	return p.Number
+}

@@ -80,9 +80,10 @@ type flatRules struct{}
 
 func (flatRules) EntryURL(fe *topology.Service) string   { return "http://" + fe.Name }
 func (flatRules) BrowserURL(to *topology.Service) string { return "http://" + to.Name }
-func (flatRules) InternalURL(_, to *topology.Service) string {
-	return "http://" + to.Name + "-internal"
+func (flatRules) Internal(_, to *topology.Service, p topology.Port) topology.Endpoint {
+	return topology.Endpoint{Host: to.Name + "-internal", Port: p.Number}
 }
+func (flatRules) SecretRef(_ *topology.Service, secret string) string { return "$(" + secret + ")" }
 
 type docInner struct {
 	A string `json:"a,omitempty"`

@@ -44,10 +44,15 @@ func (c *dockerConfig) BrowserURL(to *topology.Service) string {
 	return topology.HostURL("http", c.Host, to.HostPort)
 }
 
-// InternalURL loops back through the port the callee publishes on the host:
+// Internal loops back through the port the callee publishes on the host:
 // the default bridge has no name resolution.
-func (c *dockerConfig) InternalURL(_, to *topology.Service) string {
-	return topology.HostURL("http", render.HostGatewayName, to.HostPort)
+func (c *dockerConfig) Internal(_, _ *topology.Service, p topology.Port) topology.Endpoint {
+	return topology.Endpoint{Host: render.HostGatewayName, Port: p.HostPort}
+}
+
+// SecretRef is compose's interpolation of the bundle's .env file.
+func (c *dockerConfig) SecretRef(_ *topology.Service, secret string) string {
+	return render.ComposeSecretRef(secret)
 }
 
 func (c *dockerConfig) Files(b *Build) ([]render.File, error) {

@@ -49,9 +49,14 @@ func (c *dockerNetworkConfig) BrowserURL(to *topology.Service) string {
 	return topology.HostURL("http", c.Host, to.HostPort)
 }
 
-// InternalURL uses the callee's name on the shared network.
-func (c *dockerNetworkConfig) InternalURL(_, to *topology.Service) string {
-	return topology.HostURL("http", to.Name, to.Port)
+// Internal uses the callee's name on the shared network.
+func (c *dockerNetworkConfig) Internal(_, to *topology.Service, p topology.Port) topology.Endpoint {
+	return topology.Endpoint{Host: to.Name, Port: p.Number}
+}
+
+// SecretRef is compose's interpolation of the bundle's .env file.
+func (c *dockerNetworkConfig) SecretRef(_ *topology.Service, secret string) string {
+	return render.ComposeSecretRef(secret)
 }
 
 func (c *dockerNetworkConfig) Files(b *Build) ([]render.File, error) {

@@ -107,8 +107,13 @@ type gkeConfig struct{ gkeSpec }
 func (c *gkeConfig) EntryURL(*topology.Service) string { return "http://" + c.Address + "/" }
 
 // BrowserURL is the api's path prefix, relative to the entry URL.
-func (c *gkeConfig) BrowserURL(to *topology.Service) string     { return c.Paths[to.Name] }
-func (c *gkeConfig) InternalURL(_, to *topology.Service) string { return internalKubeURL(to) }
+func (c *gkeConfig) BrowserURL(to *topology.Service) string { return c.Paths[to.Name] }
+func (c *gkeConfig) Internal(_, to *topology.Service, p topology.Port) topology.Endpoint {
+	return internalKube(to, p)
+}
+func (c *gkeConfig) SecretRef(s *topology.Service, secret string) string {
+	return kubeSecretRef(s, secret)
+}
 
 // gkeResources: Autopilot requires requests on every container, so each gets
 // the service's requests and limits, with Autopilot's defaults where the

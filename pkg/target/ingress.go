@@ -111,7 +111,12 @@ func (c *ingressConfig) BrowserURL(to *topology.Service) string {
 	return "http://" + c.Hosts[to.Name]
 }
 
-func (c *ingressConfig) InternalURL(_, to *topology.Service) string { return internalKubeURL(to) }
+func (c *ingressConfig) Internal(_, to *topology.Service, p topology.Port) topology.Endpoint {
+	return internalKube(to, p)
+}
+func (c *ingressConfig) SecretRef(s *topology.Service, secret string) string {
+	return kubeSecretRef(s, secret)
+}
 
 func (c *ingressConfig) Files(b *Build) ([]render.File, error) {
 	k := &render.Kube{

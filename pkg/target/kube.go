@@ -140,10 +140,18 @@ func autoscaled(m *topology.Model) bool {
 	return false
 }
 
-// internalKubeURL is how one service reaches another in the same namespace:
-// the Service's short name, on port 80.
-func internalKubeURL(to *topology.Service) string {
-	return "http://" + render.KubeServiceName(to.Name)
+// internalKube is how one service reaches another's port in the same
+// namespace: the Service's short name, on the Service's port (80 for the
+// first HTTP port, so that its URL needs none).
+func internalKube(to *topology.Service, p topology.Port) topology.Endpoint {
+	return topology.Endpoint{Host: render.KubeServiceName(to.Name), Port: render.KubeServicePort(to, p)}
+}
+
+// kubeSecretRef is Kubernetes' dependent environment variable: $(VAR) in
+// an env value expands to VAR, set before it in the same container, here
+// from the Secret.
+func kubeSecretRef(s *topology.Service, secret string) string {
+	return "$(" + s.SecretEnv(secret) + ")"
 }
 
 // controllerRe is a Gateway API controller name: a domain, "/", a path.

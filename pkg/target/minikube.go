@@ -77,7 +77,12 @@ func (c *minikubeConfig) EntryURL(fe *topology.Service) string { return "http://
 func (c *minikubeConfig) BrowserURL(to *topology.Service) string {
 	return "http://" + c.Hosts[to.Name]
 }
-func (c *minikubeConfig) InternalURL(_, to *topology.Service) string { return internalKubeURL(to) }
+func (c *minikubeConfig) Internal(_, to *topology.Service, p topology.Port) topology.Endpoint {
+	return internalKube(to, p)
+}
+func (c *minikubeConfig) SecretRef(s *topology.Service, secret string) string {
+	return kubeSecretRef(s, secret)
+}
 
 func (c *minikubeConfig) kube(b *Build) *render.Kube {
 	return &render.Kube{

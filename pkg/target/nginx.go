@@ -85,9 +85,14 @@ func (c *nginxConfig) EntryURL(*topology.Service) string {
 // browser reuses the scheme, host and port it loaded the page from.
 func (c *nginxConfig) BrowserURL(to *topology.Service) string { return c.Paths[to.Name] }
 
-// InternalURL uses the callee's name on the shared network.
-func (c *nginxConfig) InternalURL(_, to *topology.Service) string {
-	return topology.HostURL("http", to.Name, to.Port)
+// Internal uses the callee's name on the shared network.
+func (c *nginxConfig) Internal(_, to *topology.Service, p topology.Port) topology.Endpoint {
+	return topology.Endpoint{Host: to.Name, Port: p.Number}
+}
+
+// SecretRef is compose's interpolation of the bundle's .env file.
+func (c *nginxConfig) SecretRef(_ *topology.Service, secret string) string {
+	return render.ComposeSecretRef(secret)
 }
 
 func (c *nginxConfig) Files(b *Build) ([]render.File, error) {

@@ -1,5 +1,7 @@
 package topology
 
+import "strings"
+
 // Defaults that are not spelled out in the spec.
 const (
 	// DefaultEntryURLName names the entry URL when the spec does not.
@@ -21,20 +23,52 @@ func setDefaults(a *App) {
 	if a.Spec.EntryURLName == "" {
 		a.Spec.EntryURLName = DefaultEntryURLName
 	}
+	frontends := 0
 	for i := range a.Spec.Services {
 		s := &a.Spec.Services[i]
-		if s.HostPort == 0 {
+		if s.Protocol == "" && s.Port != 0 {
+			s.Protocol = ProtocolHTTP
+		}
+		if s.HostPort == 0 && s.Port != 0 {
 			s.HostPort = FirstHostPort + i
 		}
-		if s.HealthPath == "" {
+		for j := range s.Ports {
+			p := &s.Ports[j]
+			if p.Protocol == "" {
+				p.Protocol = ProtocolHTTP
+			}
+			if p.Name == "" && len(s.Ports) == 1 {
+				p.Name = string(p.Protocol)
+			}
+		}
+		if len(s.Ports) > 0 && s.Ports[0].HostPort == 0 {
+			s.Ports[0].HostPort = FirstHostPort + i
+		}
+		if s.HealthPath == "" && s.Health == nil && s.firstProtocol() == ProtocolHTTP {
 			s.HealthPath = "/"
 		}
-		if s.Replicas == 0 {
+		if s.Health != nil && s.Health.Liveness == nil {
+			s.Health.Liveness = s.Health.Readiness
+		}
+		if s.Replicas == 0 && !s.Job {
 			s.Replicas = 1
 		}
+		if s.Role == RoleFrontend {
+			if s.URLName == "" {
+				s.URLName = a.Spec.EntryURLName
+				if frontends > 0 {
+					s.URLName = strings.ToUpper(strings.ReplaceAll(s.Name, "-", "_")) + "_URL"
+				}
+			}
+			frontends++
+		}
 		for j := range s.Links {
-			if s.Links[j].ResolvedBy == "" {
-				s.Links[j].ResolvedBy = ResolvedByService
+			l := &s.Links[j]
+			if l.ResolvedBy == "" {
+				l.ResolvedBy = ResolvedByService
+			}
+			if l.Form == "" {
+				l.Form = FormURL
 			}
 		}
 		if st := s.Storage; st != nil && st.Persistent && st.Size == "" {
@@ -72,4 +106,15 @@ func setDefaults(a *App) {
 			}
 		}
 	}
+}
+
+// firstProtocol is the protocol of the service's first port, "" for a worker.
+func (s *ServiceSpec) firstProtocol() Protocol {
+	switch {
+	case s.Port != 0:
+		return s.Protocol
+	case len(s.Ports) > 0:
+		return s.Ports[0].Protocol
+	}
+	return ""
 }

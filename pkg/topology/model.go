@@ -19,6 +19,30 @@ const (
 	RoleInternal Role = "internal"
 )
 
+// Protocol is what a port speaks.
+type Protocol string
+
+const (
+	// ProtocolHTTP is HTTP: it can be routed by path or hostname, proxied,
+	// and checked with an HTTP request.
+	ProtocolHTTP Protocol = "http"
+	// ProtocolTCP is any other TCP protocol (a database, a cache): reached
+	// by host and port only, checked by opening a connection.
+	ProtocolTCP Protocol = "tcp"
+)
+
+// LinkForm is how a link's env var spells the address it receives.
+type LinkForm string
+
+const (
+	// FormURL is scheme://[user[:password]@]host[:port][path].
+	FormURL LinkForm = "url"
+	// FormHostPort is host:port.
+	FormHostPort LinkForm = "hostport"
+	// FormHost is the host alone; the port goes into the link's PortEnv.
+	FormHost LinkForm = "host"
+)
+
 // Public reports whether the browser reaches services of this role.
 func (r Role) Public() bool { return r == RoleFrontend || r == RoleAPI }
 
@@ -43,6 +67,8 @@ type Model struct {
 	// EntryURLName names the URL the browser opens ("CHAT_URL").
 	EntryURLName string
 	Services     []Service
+	// Secrets names the app's secrets, in spec order.
+	Secrets []string
 
 	// index maps service names to positions in Services.
 	index map[string]int
@@ -53,8 +79,15 @@ type Service struct {
 	// Name is a DNS-1123 label, unique in the app.
 	Name string
 	Role Role
+	// URLName names the URL the browser opens for a frontend: the spec's
+	// entryURLName for the first frontend, NAME_URL for the others.
+	URLName string
 	// Image is a container image reference with a tag or digest.
 	Image string
+	// Ports are the ports the container listens on; none for a worker.
+	// Port, PortEnv and HostPort repeat the first one's (0 and "" for a
+	// worker), the port links, routes and checks use unless they name one.
+	Ports []Port
 	// Port is the port the container listens on (1-65535).
 	Port int
 	// PortEnv, when set, is the environment variable that tells the
@@ -64,8 +97,25 @@ type Service struct {
 	// targets (1-65535, unique); internal services publish it only in the
 	// plain docker target, where other containers reach them through the host.
 	HostPort int
-	// HealthPath is the HTTP path that answers 200 when the service is healthy.
+	// HealthPath is the HTTP path that answers 200 when the service is
+	// healthy; "" when its readiness is not checked over HTTP.
 	HealthPath string
+	// Readiness and Liveness are its health checks; nil for none.
+	Readiness, Liveness *Probe
+	// Job runs once to completion instead of being kept running.
+	Job bool
+	// Command replaces the image's entrypoint, Args its arguments.
+	Command, Args []string
+	// WorkingDir replaces the image's working directory.
+	WorkingDir string
+	// DependsOn are services started before this one beyond its links.
+	DependsOn []string
+	// Secrets are the secrets the service receives.
+	Secrets []SecretUse
+	// Scratch are directories the container may write to, kept only for
+	// its life (tmpfs, emptyDir): what an image writes beside a read-only
+	// root filesystem.
+	Scratch []string
 	// Env are static environment variables, in order.
 	Env []EnvVar
 	// Links are URLs of other services handed to this one in an env var.
@@ -82,6 +132,71 @@ type Service struct {
 	Outbound *Outbound
 	// Checks are requests verify sends through the service's public route.
 	Checks []Check
+}
+
+// Port is one port a service listens on.
+type Port struct {
+	// Name is a DNS-1035 label of at most 15 characters, unique in the
+	// service ("http" for a single HTTP port, "tcp" for a single TCP port).
+	Name     string
+	Number   int
+	Protocol Protocol
+	// Env, when set, is told the port number.
+	Env string
+	// HostPort is where the docker targets publish it; 0 for not published.
+	HostPort int
+}
+
+// Probe is one health check: an HTTP GET of Path on the port named Port,
+// a TCP connection to the port named Port, or Command run in the container.
+type Probe struct {
+	Path    string
+	Port    string
+	Command []string
+}
+
+// HTTP reports whether the probe is an HTTP request.
+func (p *Probe) HTTP() bool { return p != nil && p.Path != "" }
+
+// TCP reports whether the probe opens a connection.
+func (p *Probe) TCP() bool { return p != nil && p.Path == "" && p.Port != "" }
+
+// SecretUse hands secret Secret to a service in env var Env or at the file
+// path File (one of the two).
+type SecretUse struct {
+	Secret string
+	Env    string
+	File   string
+}
+
+// Worker reports whether the service listens on no port.
+func (s *Service) Worker() bool { return len(s.Ports) == 0 }
+
+// HTTP reports whether the service's first port speaks HTTP.
+func (s *Service) HTTP() bool { return len(s.Ports) > 0 && s.Ports[0].Protocol == ProtocolHTTP }
+
+// Routed reports whether the browser reaches the service: a public role,
+// on an HTTP port.
+func (s *Service) Routed() bool { return s.Role.Public() && s.HTTP() }
+
+// PortNamed returns the service's port called name.
+func (s *Service) PortNamed(name string) (Port, bool) {
+	for _, p := range s.Ports {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Port{}, false
+}
+
+// SecretEnv is the env var through which the service receives secret, or "".
+func (s *Service) SecretEnv(secret string) string {
+	for _, u := range s.Secrets {
+		if u.Secret == secret && u.Env != "" {
+			return u.Env
+		}
+	}
+	return ""
 }
 
 // MinReplicas is the fewest pods the service runs: its replica count, or the
@@ -138,11 +253,20 @@ type EnvVar struct {
 	Value string
 }
 
-// Link hands the URL of service To to this service in env var Env.
+// Link hands the address of service To to this service in env var Env.
 type Link struct {
 	Env        string
 	To         string
 	ResolvedBy Resolver
+	// Port names the port of To it reaches.
+	Port string
+	// Form is how Env spells the address; a browser's link is a url.
+	Form LinkForm
+	// Scheme, User, Password (a secret's name) and Path complete a url:
+	// scheme://user:password@host:port/path.
+	Scheme, User, Password, Path string
+	// PortEnv, for form host, receives the port.
+	PortEnv string
 	// ExposedAt, when set, is where the frontend shows the URL to the
 	// browser, so that verify can read the value a deployment really serves.
 	ExposedAt *Exposure
@@ -227,7 +351,19 @@ func (m *Model) ServiceNames() []string {
 	return names
 }
 
-// Frontend returns the app's single frontend service.
+// Frontends lists the frontends in spec order.
+func (m *Model) Frontends() []*Service {
+	var fes []*Service
+	for i := range m.Services {
+		if m.Services[i].Role == RoleFrontend {
+			fes = append(fes, &m.Services[i])
+		}
+	}
+	return fes
+}
+
+// Frontend returns the app's first frontend service: the page at the entry
+// URL. nil for an app with none.
 func (m *Model) Frontend() *Service {
 	for i := range m.Services {
 		if m.Services[i].Role == RoleFrontend {

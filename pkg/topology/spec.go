@@ -36,19 +36,35 @@ type AppSpec struct {
 	// in wiring tables and reports (default APP_URL).
 	EntryURLName string        `yaml:"entryURLName"`
 	Services     []ServiceSpec `yaml:"services"`
+	// Secrets are the app's secret values, by name; services receive them
+	// (services[].secrets) and links put them into URLs (links[].password).
+	Secrets []SecretSpec `yaml:"secrets"`
 	// Targets holds each target's own section, decoded by that target.
 	Targets map[string]yaml.Node `yaml:"targets"`
 }
 
 // ServiceSpec is one service. See Service for each field's meaning.
 type ServiceSpec struct {
-	Name        string            `yaml:"name"`
-	Role        Role              `yaml:"role"`
-	Image       string            `yaml:"image"`
+	Name    string `yaml:"name"`
+	Role    Role   `yaml:"role"`
+	URLName string `yaml:"urlName"`
+	Image   string `yaml:"image"`
+	// Port, Protocol, PortEnv and HostPort describe a service's only port;
+	// Ports lists several. A service with neither is a worker.
 	Port        int               `yaml:"port"`
+	Protocol    Protocol          `yaml:"protocol"` // default http
 	PortEnv     string            `yaml:"portEnv"`
-	HostPort    int               `yaml:"hostPort"`   // default 8080 + the service's index
-	HealthPath  string            `yaml:"healthPath"` // default "/"
+	HostPort    int               `yaml:"hostPort"` // default 8080 + the service's index
+	Ports       []PortSpec        `yaml:"ports"`
+	HealthPath  string            `yaml:"healthPath"` // default "/" for an HTTP service
+	Health      *HealthSpec       `yaml:"health"`
+	Job         bool              `yaml:"job"`
+	Command     []string          `yaml:"command"`
+	Args        []string          `yaml:"args"`
+	WorkingDir  string            `yaml:"workingDir"`
+	DependsOn   []string          `yaml:"dependsOn"`
+	Secrets     []SecretUseSpec   `yaml:"secrets"`
+	Scratch     []string          `yaml:"scratch"`
 	Env         map[string]string `yaml:"env"`
 	Links       []LinkSpec        `yaml:"links"`
 	Storage     *StorageSpec      `yaml:"storage"`
@@ -66,6 +82,47 @@ type LinkSpec struct {
 	Service    string        `yaml:"service"`
 	ResolvedBy Resolver      `yaml:"resolvedBy"` // "service" (default) or "browser"
 	ExposedAt  *ExposureSpec `yaml:"exposedAt"`
+	Port       string        `yaml:"port"`     // default the service's first port
+	Form       LinkForm      `yaml:"form"`     // default url
+	Scheme     string        `yaml:"scheme"`   // default http for an HTTP port
+	Path       string        `yaml:"path"`     // appended to a url
+	User       string        `yaml:"user"`     // user of a url
+	Password   string        `yaml:"password"` // a secret's name: the url's password
+	PortEnv    string        `yaml:"portEnv"`  // form host: receives the port
+}
+
+// PortSpec is one named port of a service.
+type PortSpec struct {
+	Name     string   `yaml:"name"`
+	Port     int      `yaml:"port"`
+	Protocol Protocol `yaml:"protocol"` // default http
+	Env      string   `yaml:"env"`
+	HostPort int      `yaml:"hostPort"`
+}
+
+// SecretSpec declares one secret value of the app.
+type SecretSpec struct {
+	Name string `yaml:"name"`
+}
+
+// SecretUseSpec hands a secret to a service, as an env var or a file.
+type SecretUseSpec struct {
+	Name string `yaml:"name"`
+	Env  string `yaml:"env"`
+	File string `yaml:"file"`
+}
+
+// HealthSpec says how to tell that a service is ready, and alive.
+type HealthSpec struct {
+	Readiness *ProbeSpec `yaml:"readiness"`
+	Liveness  *ProbeSpec `yaml:"liveness"` // default the readiness check
+}
+
+// ProbeSpec is one health check: exactly one of HTTP, TCP and Command.
+type ProbeSpec struct {
+	HTTP    string   `yaml:"http"`    // a path, on the service's first HTTP port
+	TCP     string   `yaml:"tcp"`     // a port name: it accepts connections
+	Command []string `yaml:"command"` // run in the container; exit 0 is healthy
 }
 
 // ExposureSpec says where a frontend shows the browser a link's URL.

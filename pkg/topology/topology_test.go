@@ -62,13 +62,13 @@ spec:
 func TestDefaults(t *testing.T) {
 	two := int64(2)
 	a := &App{Spec: AppSpec{Services: []ServiceSpec{
-		{Name: "web", Links: []LinkSpec{{Env: "X", Service: "api"}}, Autoscaling: &AutoscalingSpec{MaxReplicas: 3}, Checks: []CheckSpec{{Path: "/p", Body: "{}"}}},
-		{Name: "api", HostPort: 9000, HealthPath: "/h", Replicas: 2, Storage: &StorageSpec{MountPath: "/d", Persistent: true}, Security: &SecuritySpec{RunAsUser: &two}},
+		{Name: "web", Port: 80, Links: []LinkSpec{{Env: "X", Service: "api"}}, Autoscaling: &AutoscalingSpec{MaxReplicas: 3}, Checks: []CheckSpec{{Path: "/p", Body: "{}"}}},
+		{Name: "api", Port: 81, HostPort: 9000, HealthPath: "/h", Replicas: 2, Storage: &StorageSpec{MountPath: "/d", Persistent: true}, Security: &SecuritySpec{RunAsUser: &two}},
 	}}}
 	setDefaults(a)
 	web, api := a.Spec.Services[0], a.Spec.Services[1]
 	if a.Spec.EntryURLName != "APP_URL" || web.HostPort != 8080 || web.HealthPath != "/" || web.Replicas != 1 ||
-		web.Links[0].ResolvedBy != ResolvedByService || web.Autoscaling.MinReplicas != 1 || web.Autoscaling.TargetCPUPercent != 50 ||
+		web.Links[0].ResolvedBy != ResolvedByService || web.Links[0].Form != FormURL || web.Protocol != ProtocolHTTP || web.Autoscaling.MinReplicas != 1 || web.Autoscaling.TargetCPUPercent != 50 ||
 		*web.Security.RunAsUser != DefaultUser || *web.Security.RunAsGroup != DefaultUser ||
 		web.Checks[0].Method != "GET" || web.Checks[0].Status != 200 || web.Checks[0].ContentType != "application/json" {
 		t.Errorf("web defaults: %+v", web)

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"fmt"
+	"iter"
 	"maps"
 	"net"
 	"path"
@@ -23,6 +24,8 @@ var (
 	imageRef = regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`)
 	// methodRe is an HTTP method token.
 	methodRe = regexp.MustCompile(`^[A-Z]+$`)
+	schemeRe = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
+	userRe   = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
 )
 
 // checks gathers problems at field paths; its methods are the validation
@@ -65,7 +68,7 @@ func (a *App) validate() []Problem {
 	// so that one bad name is reported once, where it was written.
 	valid := map[string]int{}
 	hostPorts := map[int]string{}
-	frontends := 0
+	urlNames := map[string]string{}
 	for i, s := range services {
 		p := fmt.Sprintf("spec.services[%d]", i)
 		nameOK := c.ok(func() { c.label(p+".name", s.Name, 30, dns1035Label) })
@@ -75,17 +78,19 @@ func (a *App) validate() []Problem {
 			valid[s.Name] = i
 		}
 		c.service(p, s)
-		if other, clash := hostPorts[s.HostPort]; clash {
-			c.addf(p+".hostPort", "%d is already published by service %q; pick a free host port", s.HostPort, other)
-		} else {
-			hostPorts[s.HostPort] = s.Name
+		for fp, hp := range s.hostPorts(p) {
+			if other, clash := hostPorts[hp]; clash {
+				c.addf(fp, "%d is already published by service %q; pick a free host port", hp, other)
+			} else {
+				hostPorts[hp] = s.Name
+			}
 		}
 		if s.Role == RoleFrontend {
-			frontends++
+			if prev, dup := urlNames[s.URLName]; dup {
+				c.addf(p+".urlName", "%s already names the URL of frontend %q; give each frontend its own (urlName)", s.URLName, prev)
+			}
+			urlNames[s.URLName] = s.Name
 		}
-	}
-	if frontends != 1 {
-		c.addf("spec.services", "exactly one service must have role frontend (the page the browser loads); found %d", frontends)
 	}
 	names := make([]string, 0, len(valid))
 	for _, s := range services {
@@ -96,7 +101,59 @@ func (a *App) validate() []Problem {
 	for i, s := range services {
 		c.links(fmt.Sprintf("spec.services[%d]", i), s, services, valid, names)
 	}
+	c.secrets(a.Spec)
 	return c.problems
+}
+
+// hostPorts lists the host ports the service publishes, by field path.
+func (s ServiceSpec) hostPorts(p string) iter.Seq2[string, int] {
+	return func(yield func(string, int) bool) {
+		if s.Port != 0 && !yield(p+".hostPort", s.HostPort) {
+			return
+		}
+		for j, port := range s.Ports {
+			if port.HostPort != 0 && !yield(fmt.Sprintf("%s.ports[%d].hostPort", p, j), port.HostPort) {
+				return
+			}
+		}
+	}
+}
+
+// secrets checks the app's secrets: declared once, each used.
+func (c *checks) secrets(spec AppSpec) {
+	used := map[string]bool{}
+	for _, s := range spec.Services {
+		for _, u := range s.Secrets {
+			used[u.Name] = true
+		}
+		for _, l := range s.Links {
+			used[l.Password] = true
+		}
+	}
+	seen := map[string]bool{}
+	for i, sec := range spec.Secrets {
+		p := fmt.Sprintf("spec.secrets[%d].name", i)
+		switch {
+		case !c.ok(func() { c.label(p, sec.Name, 40, dns1123Label) }):
+		case seen[sec.Name]:
+			c.addf(p, "%q is already declared; declare each secret once", sec.Name)
+		case !used[sec.Name]:
+			c.addf(p, "secret %q has no consumer: hand it to a service (services[].secrets) or a link (links[].password), or remove it", sec.Name)
+		}
+		seen[sec.Name] = true
+	}
+	for i, s := range spec.Services {
+		for j, u := range s.Secrets {
+			if u.Name != "" && !seen[u.Name] {
+				c.addf(fmt.Sprintf("spec.services[%d].secrets[%d].name", i, j), "%q is not declared in spec.secrets; add {name: %s} there (its value is never written in the spec)", u.Name, u.Name)
+			}
+		}
+		for j, l := range s.Links {
+			if l.Password != "" && !seen[l.Password] {
+				c.addf(fmt.Sprintf("spec.services[%d].links[%d].password", i, j), "%q is not declared in spec.secrets; add {name: %s} there", l.Password, l.Password)
+			}
+		}
+	}
 }
 
 func (c *checks) service(p string, s ServiceSpec) {
@@ -107,16 +164,73 @@ func (c *checks) service(p string, s ServiceSpec) {
 	default:
 		c.addf(p+".role", "%q is not a role: use frontend, api or internal", s.Role)
 	}
-	c.image(p+".image", s.Image)
-	if s.Port == 0 {
-		c.addf(p+".port", "required: the port the container listens on (1-65535)")
-	} else {
-		c.port(p+".port", s.Port)
+	if s.URLName != "" && s.Role != RoleFrontend {
+		c.addf(p+".urlName", "only a frontend has a URL the browser opens; remove urlName")
+	} else if s.URLName != "" && !envName.MatchString(s.URLName) {
+		c.addf(p+".urlName", "%q is not a valid URL name: use letters, digits and '_', not starting with a digit (e.g. RESULT_URL)", s.URLName)
 	}
-	c.port(p+".hostPort", s.HostPort)
-	c.urlPath(p+".healthPath", s.HealthPath)
-	if s.Replicas < 1 || s.Replicas > 1000 {
+	c.image(p+".image", s.Image)
+	c.ports(p, s)
+	switch proto := s.firstProtocol(); {
+	case proto == "" && s.Role.Public():
+		c.addf(p+".role", "a worker (a service with no port) has no route for the browser; make it role internal, or give it a port")
+	case proto == ProtocolTCP && s.Role.Public():
+		c.addf(p+".role", "the browser reaches only HTTP services, and the first port speaks %s; make it role internal, or list an HTTP port first", proto)
+	}
+	if s.HealthPath != "" {
+		switch {
+		case s.Health != nil:
+			c.addf(p+".healthPath", "health says how the service is checked; remove healthPath, or use health.readiness.http")
+		case s.firstProtocol() != ProtocolHTTP:
+			c.addf(p+".healthPath", "an HTTP health path needs an HTTP port, and the service has %s; use health.readiness.tcp or health.readiness.command", describePorts(s))
+		default:
+			c.urlPath(p+".healthPath", s.HealthPath)
+		}
+	}
+	if h := s.Health; h != nil {
+		if h.Readiness == nil {
+			c.addf(p+".health.readiness", "required: how to tell that the service is ready (http, tcp or command)")
+		} else {
+			c.probe(p+".health.readiness", s, *h.Readiness)
+		}
+		if h.Liveness != nil && h.Liveness != h.Readiness {
+			c.probe(p+".health.liveness", s, *h.Liveness)
+		}
+	}
+	if s.Job {
+		switch {
+		case s.Replicas != 0:
+			c.addf(p+".replicas", "a job runs once to completion, in one pod; remove replicas")
+		case s.Autoscaling != nil:
+			c.addf(p+".autoscaling", "a job runs once to completion; remove autoscaling")
+		case s.Role != RoleInternal:
+			c.addf(p+".role", "a job runs once and has no route for the browser; make it role internal")
+		}
+		if s.Port != 0 || len(s.Ports) > 0 {
+			c.addf(p+".job", "a job runs once to completion and serves nothing; remove its ports, or make it a service (job: false)")
+		}
+	} else if s.Replicas < 1 || s.Replicas > 1000 {
 		c.addf(p+".replicas", "%d is out of range 1-1000", s.Replicas)
+	}
+	if s.WorkingDir != "" && !path.IsAbs(s.WorkingDir) {
+		c.addf(p+".workingDir", "%q must be an absolute directory", s.WorkingDir)
+	}
+	for j, d := range s.DependsOn {
+		if d == s.Name {
+			c.addf(fmt.Sprintf("%s.dependsOn[%d]", p, j), "a service cannot wait for itself")
+		}
+	}
+	scratch := map[string]bool{}
+	for j, d := range s.Scratch {
+		sp := fmt.Sprintf("%s.scratch[%d]", p, j)
+		switch {
+		case !c.ok(func() { c.dir(sp, d) }):
+		case scratch[d]:
+			c.addf(sp, "%q is listed twice", d)
+		case s.Storage != nil && s.Storage.MountPath == d:
+			c.addf(sp, "%q is already the storage's mountPath", d)
+		}
+		scratch[d] = true
 	}
 
 	envSeen := map[string]string{}
@@ -135,6 +249,23 @@ func (c *checks) service(p string, s ServiceSpec) {
 		envSeen[name] = what
 	}
 	env(p+".portEnv", s.PortEnv, "portEnv")
+	for j, port := range s.Ports {
+		env(fmt.Sprintf("%s.ports[%d].env", p, j), port.Env, "ports")
+	}
+	for j, u := range s.Secrets {
+		sp := fmt.Sprintf("%s.secrets[%d]", p, j)
+		if u.Name == "" {
+			c.addf(sp+".name", "required: the name of a secret declared in spec.secrets")
+		}
+		switch {
+		case (u.Env == "") == (u.File == ""):
+			c.addf(sp, "give exactly one of env (the variable that receives the value) and file (the path it is written to)")
+		case u.Env != "":
+			env(sp+".env", u.Env, "secrets")
+		default:
+			c.dir(sp+".file", u.File)
+		}
+	}
 	for _, k := range slices.Sorted(maps.Keys(s.Env)) {
 		fp := p + ".env." + k
 		env(fp, k, "env")
@@ -148,6 +279,10 @@ func (c *checks) service(p string, s ServiceSpec) {
 			c.addf(lp+".env", "required: the environment variable that receives the URL")
 		}
 		env(lp+".env", l.Env, "links")
+		c.linkForm(lp, s, l)
+		if l.PortEnv != "" {
+			env(lp+".portEnv", l.PortEnv, "links")
+		}
 		if l.ResolvedBy != ResolvedByService && l.ResolvedBy != ResolvedByBrowser {
 			c.addf(lp+".resolvedBy", "%q is not allowed: use service (the service's own process uses the URL) or browser (the service hands it to the browser)", l.ResolvedBy)
 		}
@@ -232,6 +367,9 @@ func (c *checks) service(p string, s ServiceSpec) {
 			}
 		}
 	}
+	if len(s.Checks) > 0 && s.Role.Public() && s.firstProtocol() != ProtocolHTTP {
+		c.addf(p+".checks", "verify sends HTTP checks through the service's route, and it has no HTTP port; check it through a service that calls it (checks[].via)")
+	}
 	if len(s.Checks) > 0 && s.Role == RoleInternal {
 		c.addf(p+".checks", "verify sends checks through the route the browser uses, and an internal service has none; check it through a public service that calls it (checks[].via)")
 	}
@@ -280,7 +418,191 @@ func (c *checks) links(p string, s ServiceSpec, services []ServiceSpec, valid ma
 			c.addf(lp, "%q is not a service of this app; choose one of %s", l.Service, strings.Join(names, ", "))
 		case l.ResolvedBy == ResolvedByBrowser && services[i].Role != "" && !services[i].Role.Public():
 			c.addf(lp, "%q has role internal, so the browser cannot reach it; make it role api or resolve the link inside the deployment (resolvedBy: service)", l.Service)
+		case services[i].firstProtocol() == "":
+			c.addf(lp, "%q has no port: a worker or a job cannot be linked to", l.Service)
+		default:
+			to := services[i]
+			port, ok := to.port(l.Port)
+			pp := fmt.Sprintf("%s.links[%d].port", p, j)
+			switch {
+			case !ok:
+				c.addf(pp, "%q is not a port of %s (%s)", l.Port, l.Service, describePorts(to))
+			case l.ResolvedBy == ResolvedByBrowser && port.Protocol != ProtocolHTTP:
+				c.addf(pp, "the browser reaches only HTTP ports, and %s's %q speaks %s", l.Service, port.Name, port.Protocol)
+			case l.Form == FormURL && l.Scheme == "" && port.Protocol != ProtocolHTTP:
+				c.addf(fmt.Sprintf("%s.links[%d].scheme", p, j), "required for a url to %s's %s port %q: the scheme the client expects (e.g. redis, postgres, amqp)", l.Service, port.Protocol, port.Name)
+			}
 		}
+	}
+	for j, d := range s.DependsOn {
+		if _, ok := valid[d]; !ok && d != s.Name {
+			c.addf(fmt.Sprintf("%s.dependsOn[%d]", p, j), "%q is not a service of this app; choose one of %s", d, strings.Join(names, ", "))
+		}
+	}
+	for j, l := range s.Links {
+		if l.Password != "" && !slices.ContainsFunc(s.Secrets, func(u SecretUseSpec) bool { return u.Name == l.Password && u.Env != "" }) {
+			c.addf(fmt.Sprintf("%s.links[%d].password", p, j), "the url refers to the secret by the env var through which %s receives it; add secrets: [{name: %s, env: VAR}] to the service", s.Name, l.Password)
+		}
+	}
+}
+
+// port returns the port a link names ("" for the first), in the spec's
+// defaulted form.
+func (s ServiceSpec) port(name string) (PortSpec, bool) {
+	if s.Port != 0 {
+		p := PortSpec{Name: string(s.Protocol), Port: s.Port, Protocol: s.Protocol}
+		return p, name == "" || name == p.Name
+	}
+	for _, p := range s.Ports {
+		if name == "" || p.Name == name {
+			return p, true
+		}
+	}
+	return PortSpec{}, false
+}
+
+func describePorts(s ServiceSpec) string {
+	var ps []string
+	if s.Port != 0 {
+		ps = append(ps, fmt.Sprintf("%s %d", s.Protocol, s.Port))
+	}
+	for _, p := range s.Ports {
+		ps = append(ps, fmt.Sprintf("%s %s %d", p.Name, p.Protocol, p.Port))
+	}
+	if len(ps) == 0 {
+		return "no ports"
+	}
+	return "ports: " + strings.Join(ps, ", ")
+}
+
+// ports checks a service's port, or its list of named ports.
+func (c *checks) ports(p string, s ServiceSpec) {
+	if s.Port != 0 || s.PortEnv != "" {
+		if len(s.Ports) > 0 {
+			c.addf(p+".port", "give either port (one port) or ports (several), not both")
+			return
+		}
+		c.port(p+".port", s.Port)
+		c.protocol(p+".protocol", s.Protocol)
+		c.port(p+".hostPort", s.HostPort)
+		return
+	}
+	if s.Protocol != "" {
+		c.addf(p+".protocol", "says what port speaks; set it on ports[].protocol, or give port")
+	}
+	if s.HostPort != 0 {
+		c.addf(p+".hostPort", "is published for port; set ports[].hostPort, or give port")
+	}
+	names, numbers := map[string]bool{}, map[int]bool{}
+	for j, port := range s.Ports {
+		pp := fmt.Sprintf("%s.ports[%d]", p, j)
+		switch {
+		case port.Name == "":
+			c.addf(pp+".name", "required when a service has several ports: a short name such as http or ssh")
+		case len(port.Name) > 15 || !dns1035Label.MatchString(port.Name):
+			c.addf(pp+".name", "%q is not a valid port name: at most 15 lowercase letters, digits and '-', starting with a letter", port.Name)
+		case names[port.Name]:
+			c.addf(pp+".name", "%q is already the name of another port", port.Name)
+		}
+		names[port.Name] = true
+		c.port(pp+".port", port.Port)
+		if numbers[port.Port] {
+			c.addf(pp+".port", "%d is already another port of this service", port.Port)
+		}
+		numbers[port.Port] = true
+		c.protocol(pp+".protocol", port.Protocol)
+		if port.HostPort != 0 {
+			c.port(pp+".hostPort", port.HostPort)
+		}
+	}
+}
+
+func (c *checks) protocol(path string, p Protocol) {
+	if p != ProtocolHTTP && p != ProtocolTCP {
+		c.addf(path, "%q is not a protocol: use http or tcp (any other TCP protocol: a database, a cache)", p)
+	}
+}
+
+// probe checks one health check against the service's ports.
+func (c *checks) probe(pp string, s ServiceSpec, pr ProbeSpec) {
+	n := 0
+	for _, set := range []bool{pr.HTTP != "", pr.TCP != "", len(pr.Command) > 0} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		c.addf(pp, "give exactly one of http (a path), tcp (a port name) and command")
+		return
+	}
+	switch {
+	case pr.HTTP != "":
+		if _, ok := firstHTTP(s); !ok {
+			c.addf(pp+".http", "an HTTP check needs an HTTP port, and the service has %s; use tcp or command", describePorts(s))
+		} else {
+			c.urlPath(pp+".http", pr.HTTP)
+		}
+	case pr.TCP != "":
+		if p, ok := s.port(pr.TCP); !ok || p.Name != pr.TCP {
+			c.addf(pp+".tcp", "%q is not a port of the service (%s)", pr.TCP, describePorts(s))
+		}
+	}
+}
+
+func firstHTTP(s ServiceSpec) (PortSpec, bool) {
+	if s.Port != 0 {
+		return PortSpec{Port: s.Port}, s.Protocol == ProtocolHTTP
+	}
+	for _, p := range s.Ports {
+		if p.Protocol == ProtocolHTTP {
+			return p, true
+		}
+	}
+	return PortSpec{}, false
+}
+
+// linkForm checks how a link spells the address.
+func (c *checks) linkForm(lp string, s ServiceSpec, l LinkSpec) {
+	switch l.Form {
+	case FormURL, FormHostPort, FormHost:
+	default:
+		c.addf(lp+".form", "%q is not a form: use url (scheme://host:port/path), hostport (host:port) or host (the host; the port in portEnv)", l.Form)
+		return
+	}
+	if l.ResolvedBy == ResolvedByBrowser && l.Form != FormURL {
+		c.addf(lp+".form", "the browser opens URLs: a link it resolves has form url")
+	}
+	if l.Form != FormURL {
+		for _, f := range []struct{ name, v string }{{"scheme", l.Scheme}, {"user", l.User}, {"password", l.Password}, {"path", l.Path}} {
+			if f.v != "" {
+				c.addf(lp+"."+f.name, "only a url has a %s; use form url, or remove it", f.name)
+			}
+		}
+	}
+	if l.PortEnv != "" && l.Form != FormHost {
+		c.addf(lp+".portEnv", "only form host hands the port over separately; use form host, or remove portEnv")
+	}
+	if l.Scheme != "" && !schemeRe.MatchString(l.Scheme) {
+		c.addf(lp+".scheme", "%q is not a URL scheme: a letter, then letters, digits, '+', '-' or '.'", l.Scheme)
+	}
+	if l.Password != "" && l.User == "" {
+		c.addf(lp+".user", "required with password: a url gives a password after its user (scheme://user:password@host)")
+	}
+	if l.User != "" && !userRe.MatchString(l.User) {
+		c.addf(lp+".user", "%q is not allowed in a url: use letters, digits, '.', '_', '~' and '-'", l.User)
+	}
+	if l.Path != "" {
+		c.urlPath(lp+".path", l.Path)
+	}
+	if l.ResolvedBy == ResolvedByBrowser && (l.User != "" || l.Password != "") {
+		c.addf(lp+".password", "a URL the browser resolves is shown to every user: it cannot carry a user or password")
+	}
+}
+
+// dir checks a clean absolute path other than /.
+func (c *checks) dir(field string, v string) {
+	if v == "" || !strings.HasPrefix(v, "/") || path.Clean(v) != v || v == "/" || !urlPath.MatchString(v) {
+		c.addf(field, "%q must be a clean absolute path other than / (letters, digits, '.', '_', '-', '/')", v)
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -31,9 +33,17 @@ type rules struct {
 	internal map[string]string
 }
 
-func (r rules) EntryURL(*topology.Service) string          { return r.entry }
-func (r rules) BrowserURL(to *topology.Service) string     { return r.browser[to.Name] }
-func (r rules) InternalURL(_, to *topology.Service) string { return r.internal[to.Name] }
+func (r rules) EntryURL(*topology.Service) string      { return r.entry }
+func (r rules) BrowserURL(to *topology.Service) string { return r.browser[to.Name] }
+func (r rules) Internal(_, to *topology.Service, _ topology.Port) topology.Endpoint {
+	u, err := url.Parse(r.internal[to.Name])
+	if err != nil {
+		panic(err)
+	}
+	port, _ := strconv.Atoi(u.Port())
+	return topology.Endpoint{Host: u.Hostname(), Port: port}
+}
+func (r rules) SecretRef(_ *topology.Service, secret string) string { return "${" + secret + "}" }
 
 type layout int
 
