@@ -30,6 +30,11 @@ func composeFiles(b *Build, o render.ComposeOptions, run bool) ([]render.File, *
 		return nil, nil, err
 	}
 	files := []render.File{compose}
+	if env, ok, err := render.EnvFile(b.Model); err != nil {
+		return nil, nil, err
+	} else if ok {
+		files = append(files, env)
+	}
 	if run {
 		script, err := render.DockerRunScript(b.Target.Name(), b.Model, b.Wiring, p, b.Command())
 		if err != nil {

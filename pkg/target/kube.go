@@ -156,3 +156,18 @@ func kubeSecretRef(s *topology.Service, secret string) string {
 
 // controllerRe is a Gateway API controller name: a domain, "/", a path.
 var controllerRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$`)
+
+// kubeFiles writes a Kubernetes bundle's manifests, and its Secret when the
+// app has secrets.
+func kubeFiles(k *render.Kube, objs []render.Object, cmd string) ([]render.File, error) {
+	files, err := render.Manifests(objs, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok, err := k.SecretFile(cmd); err != nil {
+		return nil, err
+	} else if ok {
+		files = append(files, f)
+	}
+	return files, nil
+}
