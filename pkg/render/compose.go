@@ -81,11 +81,13 @@ func ComposeProject(m *topology.Model, w topology.Wiring, o ComposeOptions) *typ
 		} else {
 			sc.Networks = map[string]*types.ServiceNetworkConfig{o.Network: nil}
 		}
-		if o.Publish(s) {
-			for _, port := range s.Ports {
-				if port.HostPort != 0 {
-					sc.Ports = append(sc.Ports, types.ServicePortConfig{Name: namedPort(s, port), Target: uint32(port.Number), Published: strconv.Itoa(port.HostPort), Protocol: "tcp"})
-				}
+		for _, port := range s.Ports {
+			if o.Publish(s) && port.HostPort != 0 {
+				sc.Ports = append(sc.Ports, types.ServicePortConfig{Name: namedPort(s, port), Target: uint32(port.Number), Published: strconv.Itoa(port.HostPort), Protocol: "tcp"})
+			} else {
+				// Not published: expose says which port the container
+				// listens on, for the other containers and for readers.
+				sc.Expose = append(sc.Expose, strconv.Itoa(port.Number))
 			}
 		}
 		if s.Job {

@@ -289,6 +289,14 @@ func (k *Kube) podTemplate(s *topology.Service, cm *corev1.ConfigMap) corev1.Pod
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
 	}
+	for _, p := range s.Ports {
+		if p.Number < 1024 {
+			// A non-root process may bind a port below 1024 only where
+			// the pod lowers this (namespaced, safe) sysctl.
+			pod.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}
+			break
+		}
+	}
 	if st := s.Storage; st != nil {
 		vol := corev1.Volume{Name: dataVolume}
 		if st.Persistent {
