@@ -9,8 +9,8 @@ package main
 import (
 	"os"
 
-	"github.com/synctl/synctl/internal/startgc"
-	"github.com/synctl/synctl/internal/validatecli"
+	"github.com/synctl/synctl/pkg/startgc"
+	"github.com/synctl/synctl/pkg/validatecli"
 )
 
 func main() {

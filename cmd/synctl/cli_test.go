@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/synctl/synctl/internal/golden"
-	"github.com/synctl/synctl/internal/textdiff"
 	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/textdiff"
 	"github.com/synctl/synctl/pkg/topology"
 )
 

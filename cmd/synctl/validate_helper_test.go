@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/synctl/synctl/internal/validatecli"
+	"github.com/synctl/synctl/pkg/validatecli"
 )
 
 // execAs makes the test binary act as one of synctl's programs when it runs
