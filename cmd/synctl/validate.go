@@ -33,8 +33,9 @@ whether synctl wrote them or you did. Files are recognised by content:
 
 and the cross-references between them: selectors, ports, routes, ConfigMaps,
 PVCs, autoscaler targets, URLs in the environment (services reach what they
-name; browser-resolved ones are reachable from the user's machine) and
-health-check paths.
+name; browser-resolved ones are reachable from the user's machine),
+health-check paths, and NetworkPolicies (each link, DNS lookup and routed
+Service allowed on its port; no selector that selects no pod).
 Kubernetes objects are cross-checked with the others in the same directory.
 A directory with a kustomization is built first, as 'kubectl kustomize'
 builds it (an overlay with its base and patches), and what it builds is

@@ -135,6 +135,7 @@ func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
 		}
 	}
 	c.checkLoadBalancerHealth()
+	c.checkNetworkPolicies()
 	return c.probs, unknown
 }
 
