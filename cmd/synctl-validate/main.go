@@ -15,5 +15,5 @@ import (
 
 func main() {
 	startgc.DeferFirst()
-	os.Exit(validatecli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(validatecli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -20,7 +20,7 @@ const execAs = "SYNCTL_TEST_EXEC_AS"
 func TestMain(m *testing.M) {
 	switch os.Getenv(execAs) {
 	case validateHelper:
-		os.Exit(validatecli.Main(os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(validatecli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	case "synctl":
 		os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
 	}
