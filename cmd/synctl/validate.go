@@ -40,7 +40,8 @@ and the cross-references between them: selectors, ports, routes, ConfigMaps,
 PVCs, autoscaler targets, URLs in the environment (services reach what they
 name; browser-resolved ones are reachable from the user's machine),
 health-check paths, and NetworkPolicies (each link, DNS lookup and routed
-Service allowed on its port; no selector that selects no pod).
+Service allowed on its port, and the outbound ports of the spec a bundle's
+record names; no selector that selects no pod).
 A PATH of - reads one file from stdin, such as what 'synctl render' prints
 (synctl render --target gke | synctl validate -); problems name it <stdin>.
 Kubernetes objects are cross-checked with the others in the same directory.

@@ -240,6 +240,7 @@ func Paths(paths []string, opts Options) (*Report, error) {
 	r := &Report{}
 	var composeFiles, nginxFiles []string
 	kube := map[string][]kubeDoc{} // by directory, or by kustomization built
+	specs := map[string]*specOf{}  // by directory: the spec its bundle record names
 	lay := findLayouts(files)
 	kustomized := map[string]bool{}
 	for _, f := range lay.roots() {
@@ -279,6 +280,11 @@ func Paths(paths []string, opts Options) (*Report, error) {
 			r.Problems = append(r.Problems, checkApp(f, data)...)
 		case KindRecord:
 			r.Problems = append(r.Problems, checkRecord(f, data)...)
+			spec, why := bundleSpec(f, data)
+			specs[filepath.Dir(f)] = spec
+			if why != "" {
+				r.Skipped = append(r.Skipped, Skip{File: f, Check: "NetworkPolicies against the spec's outbound traffic", Reason: why})
+			}
 		case KindCompose:
 			composeFiles = append(composeFiles, f)
 		case KindNginx:
@@ -315,7 +321,7 @@ func Paths(paths []string, opts Options) (*Report, error) {
 		}
 	}
 	for _, dir := range slices.Sorted(maps.Keys(kube)) {
-		probs, unknown := checkKube(kube[dir])
+		probs, unknown := checkKube(kube[dir], specs[dir])
 		r.Problems = append(r.Problems, probs...)
 		r.Unchecked = append(r.Unchecked, unknown...)
 		for _, u := range unknown {
