@@ -103,6 +103,9 @@ func TestReadmeRenderAgain(t *testing.T) {
 	copyTree(t, src, root)
 	var dirs []string
 	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p == filepath.Join(root, "validate") {
+			return filepath.SkipDir // broken inputs for validate, edited by hand
+		}
 		if err == nil && !d.IsDir() && d.Name() == render.RecordPath {
 			dirs = append(dirs, filepath.Dir(p))
 		}
