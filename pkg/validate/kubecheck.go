@@ -137,8 +137,7 @@ func checkKube(docs []kubeDoc, spec *specOf) ([]Problem, []Unchecked) {
 		}
 	}
 	c.checkLoadBalancerHealth()
-	c.checkNetworkPolicies()
-	c.checkOutbound(spec)
+	checkNetworkPolicies(c, spec)
 	return c.probs, unknown
 }
 

@@ -34,18 +34,50 @@ type pod struct {
 	spec   *corev1.PodSpec
 }
 
-func (c *cluster) pods(ns string) []pod {
-	var out []pod
+// netpols checks the NetworkPolicies of one cluster, with what the checks
+// ask again and again (pods, parsed selectors, the policies isolating a
+// pod) computed once: an app of a thousand services has a thousand
+// policies and as many links.
+type netpols struct {
+	*cluster
+	all       []pod
+	byNS      map[string][]pod
+	policies  map[string][]*object // by namespace
+	selectors map[*metav1.LabelSelector]labels.Selector
+	isolated  map[isolation][]*object
+}
+
+type isolation struct {
+	o      *object
+	egress bool
+}
+
+func newNetpols(c *cluster) *netpols {
+	n := &netpols{cluster: c, byNS: map[string][]pod{}, policies: map[string][]*object{},
+		selectors: map[*metav1.LabelSelector]labels.Selector{}, isolated: map[isolation][]*object{}}
 	for _, o := range c.objs {
-		if meta, spec, _ := o.podTemplate(); meta != nil && (ns == "" || o.ns() == ns) {
-			out = append(out, pod{o: o, labels: labels.Set(meta.Labels), spec: spec})
+		if meta, spec, _ := o.podTemplate(); meta != nil {
+			p := pod{o: o, labels: labels.Set(meta.Labels), spec: spec}
+			n.all = append(n.all, p)
+			n.byNS[o.ns()] = append(n.byNS[o.ns()], p)
+		}
+		if o.Kind == "NetworkPolicy" {
+			n.policies[o.ns()] = append(n.policies[o.ns()], o)
 		}
 	}
-	return out
+	return n
+}
+
+// pods are the pod templates of namespace ns ("": of all).
+func (c *netpols) pods(ns string) []pod {
+	if ns == "" {
+		return c.all
+	}
+	return c.byNS[ns]
 }
 
 // podLabelList lists the pod labels of a namespace, for messages.
-func (c *cluster) podLabelList(ns string) string {
+func (c *netpols) podLabelList(ns string) string {
 	var seen []string
 	for _, p := range c.pods(ns) {
 		seen = append(seen, p.o.Kind+" "+p.o.Name+" ("+formatLabels(p.labels)+")")
@@ -55,7 +87,7 @@ func (c *cluster) podLabelList(ns string) string {
 
 // namespaceLabels are the labels a namespaceSelector sees: the automatic
 // kubernetes.io/metadata.name and those of a Namespace in these files.
-func (c *cluster) namespaceLabels(ns string) labels.Set {
+func (c *netpols) namespaceLabels(ns string) labels.Set {
 	out := labels.Set{"kubernetes.io/metadata.name": ns}
 	if n := c.get("Namespace", "default", ns); n != nil {
 		maps.Copy(out, n.obj.(*corev1.Namespace).Labels)
@@ -65,12 +97,19 @@ func (c *cluster) namespaceLabels(ns string) labels.Set {
 
 // selects reports whether sel (nil: everything) matches set; a selector
 // that does not parse matches nothing (the API server rejects it).
-func selects(sel *metav1.LabelSelector, set labels.Set) bool {
+func (c *netpols) selects(sel *metav1.LabelSelector, set labels.Set) bool {
 	if sel == nil {
 		return true
 	}
-	s, err := metav1.LabelSelectorAsSelector(sel)
-	return err == nil && s.Matches(set)
+	s, ok := c.selectors[sel]
+	if !ok {
+		var err error
+		if s, err = metav1.LabelSelectorAsSelector(sel); err != nil {
+			s = labels.Nothing()
+		}
+		c.selectors[sel] = s
+	}
+	return s.Matches(set)
 }
 
 // policyTypes are the directions a policy isolates: as the API server
@@ -84,22 +123,27 @@ func policyTypes(np *networkingv1.NetworkPolicy) (ingress, egress bool) {
 
 // isolating returns the policies that select p for one direction. None:
 // that direction is open.
-func (c *cluster) isolating(p pod, egress bool) []*object {
+func (c *netpols) isolating(p pod, egress bool) []*object {
+	key := isolation{p.o, egress}
+	if out, ok := c.isolated[key]; ok {
+		return out
+	}
 	var out []*object
-	for _, o := range c.list("NetworkPolicy", p.o.ns()) {
+	for _, o := range c.policies[p.o.ns()] {
 		np := o.obj.(*networkingv1.NetworkPolicy)
 		in, eg := policyTypes(np)
-		if (egress && eg || !egress && in) && selects(&np.Spec.PodSelector, p.labels) {
+		if (egress && eg || !egress && in) && c.selects(&np.Spec.PodSelector, p.labels) {
 			out = append(out, o)
 		}
 	}
+	c.isolated[key] = out
 	return out
 }
 
 // peerMatches reports whether peer, in a policy of namespace policyNS,
 // matches pod p. An ipBlock matches pods only when it is the whole address
 // space: pod addresses are not in these files.
-func (c *cluster) peerMatches(policyNS string, peer networkingv1.NetworkPolicyPeer, p pod) bool {
+func (c *netpols) peerMatches(policyNS string, peer networkingv1.NetworkPolicyPeer, p pod) bool {
 	if b := peer.IPBlock; b != nil {
 		return (b.CIDR == "0.0.0.0/0" || b.CIDR == "::/0") && len(b.Except) == 0
 	}
@@ -107,10 +151,10 @@ func (c *cluster) peerMatches(policyNS string, peer networkingv1.NetworkPolicyPe
 		if p.o.ns() != policyNS {
 			return false
 		}
-	} else if !selects(peer.NamespaceSelector, c.namespaceLabels(p.o.ns())) {
+	} else if !c.selects(peer.NamespaceSelector, c.namespaceLabels(p.o.ns())) {
 		return false
 	}
-	return selects(peer.PodSelector, p.labels)
+	return c.selects(peer.PodSelector, p.labels)
 }
 
 // portAllowed reports whether ports (empty: all) allow protocol to port
@@ -149,7 +193,7 @@ func portAllowed(ports []networkingv1.NetworkPolicyPort, protocol corev1.Protoco
 
 // allows reports whether the policies let from reach to on port (num, name).
 // It returns the policies that isolate the direction that refuses it.
-func (c *cluster) allows(from, to pod, num int32, name string) (egressOK, ingressOK bool, egressBy, ingressBy []*object) {
+func (c *netpols) allows(from, to pod, num int32, name string) (egressOK, ingressOK bool, egressBy, ingressBy []*object) {
 	egressBy = c.isolating(from, true)
 	egressOK = len(egressBy) == 0
 	for _, o := range egressBy {
@@ -172,7 +216,7 @@ func (c *cluster) allows(from, to pod, num int32, name string) (egressOK, ingres
 }
 
 // anyPeer: an empty list of peers matches every pod.
-func (c *cluster) anyPeer(policyNS string, peers []networkingv1.NetworkPolicyPeer, p pod) bool {
+func (c *netpols) anyPeer(policyNS string, peers []networkingv1.NetworkPolicyPeer, p pod) bool {
 	if len(peers) == 0 {
 		return true
 	}
@@ -235,19 +279,23 @@ func podLabels(p pod) string {
 	return formatLabels(p.labels)
 }
 
-func (c *cluster) checkNetworkPolicies() {
-	if len(c.list("NetworkPolicy", "")) == 0 {
+// checkNetworkPolicies checks the cluster's policies; spec, when not nil,
+// is the app the objects were rendered from.
+func checkNetworkPolicies(cl *cluster, spec *specOf) {
+	if len(cl.list("NetworkPolicy", "")) == 0 {
 		return
 	}
+	c := newNetpols(cl)
 	c.checkPolicySelectors()
 	c.checkLinksAllowed()
 	c.checkRoutedAdmitted()
+	c.checkOutbound(spec)
 }
 
 // checkPolicySelectors reports a policy, or a peer of one, whose pod
 // selector selects no pod of these files: a typo in a label makes a rule
 // that allows nothing, or a policy that protects nothing.
-func (c *cluster) checkPolicySelectors() {
+func (c *netpols) checkPolicySelectors() {
 	for _, o := range c.list("NetworkPolicy", "") {
 		np := o.obj.(*networkingv1.NetworkPolicy)
 		if sel := &np.Spec.PodSelector; len(sel.MatchLabels)+len(sel.MatchExpressions) > 0 && !c.selectsAny(o.ns(), sel) {
@@ -273,9 +321,9 @@ func (c *cluster) checkPolicySelectors() {
 	}
 }
 
-func (c *cluster) selectsAny(ns string, sel *metav1.LabelSelector) bool {
+func (c *netpols) selectsAny(ns string, sel *metav1.LabelSelector) bool {
 	for _, p := range c.pods(ns) {
-		if selects(sel, p.labels) {
+		if c.selects(sel, p.labels) {
 			return true
 		}
 	}
@@ -295,7 +343,7 @@ type envLink struct {
 // scheme://host[:port]/..., host:port, or a bare host in a *_HOST
 // variable. A URL without a port uses its scheme's (http 80, https 443) or,
 // for another scheme, every port of the Service; so does a bare host.
-func (c *cluster) linkOf(o *object, name string, src envSource) (envLink, bool) {
+func (c *netpols) linkOf(o *object, name string, src envSource) (envLink, bool) {
 	v := strings.TrimSpace(src.value)
 	var host, port string
 	if u, err := url.Parse(v); err == nil && u.Scheme != "" && u.Host != "" {
@@ -329,7 +377,7 @@ func (c *cluster) linkOf(o *object, name string, src envSource) (envLink, bool) 
 }
 
 // checkLinksAllowed checks every link of every pod against the policies.
-func (c *cluster) checkLinksAllowed() {
+func (c *netpols) checkLinksAllowed() {
 	for _, from := range c.pods("") {
 		_, spec, base := from.o.podTemplate()
 		if base != "" {
@@ -370,7 +418,7 @@ func (c *cluster) checkLinksAllowed() {
 
 // checkLink checks one link to every pod its Service selects, on each
 // port the link may use.
-func (c *cluster) checkLink(from pod, l envLink) {
+func (c *netpols) checkLink(from pod, l envLink) {
 	svc := l.svc.obj.(*corev1.Service)
 	if len(svc.Spec.Selector) == 0 {
 		return
@@ -403,7 +451,7 @@ func (c *cluster) checkLink(from pod, l envLink) {
 }
 
 // reportEnv reports a problem with a link where its value is set.
-func (c *cluster) reportEnv(o *object, l envLink, format string, args ...any) {
+func (c *netpols) reportEnv(o *object, l envLink, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if l.src.configMap != nil {
 		c.add(l.src.configMap, "data."+l.src.key, "%s (read by %s as %s): %s", l.src.value, o.resource(), l.name, msg)
@@ -416,7 +464,7 @@ func (c *cluster) reportEnv(o *object, l envLink, format string, args ...any) {
 // outside the app's namespace (GKE's front ends outside the cluster), so a
 // routed Service's pods must admit traffic from another namespace or an
 // address range on the port the Service sends to.
-func (c *cluster) checkRoutedAdmitted() {
+func (c *netpols) checkRoutedAdmitted() {
 	type key struct {
 		svc  *object
 		port int
@@ -461,7 +509,7 @@ func (c *cluster) checkRoutedAdmitted() {
 // admitsOutside reports whether one of the policies admits, on the port,
 // traffic from outside the namespace: any source, another namespace or an
 // address range.
-func (c *cluster) admitsOutside(policies []*object, num int32, name string) bool {
+func (c *netpols) admitsOutside(policies []*object, num int32, name string) bool {
 	for _, o := range policies {
 		for _, r := range o.obj.(*networkingv1.NetworkPolicy).Spec.Ingress {
 			if !portAllowed(r.Ports, corev1.ProtocolTCP, num, name) {

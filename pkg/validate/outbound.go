@@ -72,8 +72,8 @@ func bundleSpec(recordFile string, data []byte) (*specOf, string) {
 // checkOutbound: each service that the spec says connects outside the app
 // (spec.services[].outbound) may, under the NetworkPolicies, reach an
 // address outside the cluster on each of its ports.
-func (c *cluster) checkOutbound(s *specOf) {
-	if s == nil || len(c.list("NetworkPolicy", "")) == 0 {
+func (c *netpols) checkOutbound(s *specOf) {
+	if s == nil {
 		return
 	}
 	specName := s.file
@@ -106,7 +106,7 @@ func (c *cluster) checkOutbound(s *specOf) {
 
 // allowsOutside reports whether one of the egress policies allows TCP port
 // to addresses outside the cluster: to everything or to an ipBlock.
-func (c *cluster) allowsOutside(policies []*object, port int32) bool {
+func (c *netpols) allowsOutside(policies []*object, port int32) bool {
 	for _, o := range policies {
 		for _, r := range o.obj.(*networkingv1.NetworkPolicy).Spec.Egress {
 			if !portAllowed(r.Ports, corev1.ProtocolTCP, port, "") {
