@@ -292,6 +292,7 @@ func TestInterrupted(t *testing.T) {
 		err := cmd.Wait()
 		noStaging(t, base)
 		code := cmd.ProcessState.ExitCode()
+		t.Logf("%s after %s: exit %d", sig, map[bool]string{true: "the staging directory appeared", false: (run.delay * time.Millisecond).String()}[run.delay == 0], code)
 		switch {
 		case err == nil:
 			// It finished first: the directory is the whole new bundle,
