@@ -71,7 +71,9 @@ func (c *cluster) add(o *object, field, format string, args ...any) {
 	c.probs = append(c.probs, Problem{File: o.File, Resource: o.resource(), Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
+// checkKube checks the objects of one deployment; spec, when not nil, is
+// the app they were rendered from.
+func checkKube(docs []kubeDoc, spec *specOf) ([]Problem, []Unchecked) {
 	c := &cluster{index: map[string]*object{}}
 	var unknown []Unchecked
 	for i := range docs {
@@ -135,6 +137,7 @@ func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
 		}
 	}
 	c.checkLoadBalancerHealth()
+	checkNetworkPolicies(c, spec)
 	return c.probs, unknown
 }
 
