@@ -56,10 +56,10 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 	data := struct {
 		Header, App, Target, Description, Command, Verify, Graph string
 		// Open lists the URLs the browser opens, one per frontend.
-		Open []string
-		Hops []hop
-		BringUp                                                            []Step
-		Notes                                                              []string
+		Open    []string
+		Hops    []hop
+		BringUp []Step
+		Notes   []string
 	}{
 		Header:      strings.TrimSuffix(string(Header("", b.Command)[1:]), "\n"),
 		App:         b.App,
