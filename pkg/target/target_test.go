@@ -594,3 +594,28 @@ func TestCheckFlags(t *testing.T) {
 		t.Errorf("a flag that one chosen target takes is fine: %v", err)
 	}
 }
+
+// TestRelativeNoteGrammar: the nginx README's note on relative URLs agrees
+// in number with the URLs it lists (issue: "A (`/a/`), B (`/b/`) is relative").
+func TestRelativeNoteGrammar(t *testing.T) {
+	nginx, _ := Lookup("nginx")
+	want := map[string]string{
+		"builtin": "- API_URL (`/api/`) is relative: ",
+		"shop":    "- CATALOG_URL (`/catalog-api/`) and CART_URL (`/cart/`) are relative: ",
+	}
+	for _, a := range apps(t) {
+		w, ok := want[a.name]
+		if !ok {
+			continue
+		}
+		readme := fileNamed(t, a.render(t, nginx).Files, "README.md")
+		if !strings.Contains(string(readme.Data), w) {
+			t.Errorf("%s: the nginx README lacks %q", a.name, w)
+		}
+	}
+	for items, want := range map[string]string{"a": "a", "a b": "a and b", "a b c": "a, b and c"} {
+		if got := andList(strings.Fields(items)); got != want {
+			t.Errorf("andList(%s) = %q, want %q", items, got, want)
+		}
+	}
+}
