@@ -23,10 +23,9 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// TestSeedWiringTable: the default wiring is the seed note's table (and
-// `wiring` without --target shows every target). The note writes nginx's
-// CHAT_URL as http(s)://localhost: port 80 redirects to https://localhost,
-// the URL that serves the page.
+// TestSeedWiringTable: the default wiring is the README's table (and
+// `wiring` without --target shows every target). nginx's CHAT_URL is
+// https://localhost, the URL that serves the page: port 80 only redirects.
 func TestSeedWiringTable(t *testing.T) {
 	code, out, errs := runCLI(t, "wiring", "--format", "json")
 	if code != 0 {
@@ -42,8 +41,7 @@ func TestSeedWiringTable(t *testing.T) {
 		"nginx":          {"https://localhost", "/api/", "http://crawler:8080"},
 		"minikube":       {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
 		"gke":            {"http://<CLUSTER_PUBLIC_IP>/", "/api", "http://crawler-service"},
-		// Not in the seed's table: the Ingress target routes by hostname,
-		// as minikube does.
+		// The Ingress target routes by hostname, as minikube does.
 		"ingress": {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
 	}
 	if len(got) != len(want) {

@@ -14,7 +14,7 @@ import (
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// What the Kubernetes targets (minikube, gke) share.
+// What the Kubernetes targets (those whose Stdout is manifests) share.
 
 // applyCommand applies a bundle directory. Server-side apply with one field
 // manager: mixing it with client-side apply conflicts on the lists the

@@ -249,9 +249,9 @@ func TestNoTargetSwitchOutside(t *testing.T) {
 	}
 }
 
-// TestSeedWiring: the built-in app's wiring is the seed note's table. The
-// note writes nginx's entry URL as http(s)://localhost: port 80 redirects
-// to https://localhost, the URL that serves the page.
+// TestSeedWiring: the built-in app's wiring is the table its README gives.
+// nginx's entry URL is https://localhost, the URL that serves the page: port
+// 80 only redirects there.
 func TestSeedWiring(t *testing.T) {
 	want := map[string][3]string{
 		"docker":         {"http://localhost:8080", "http://localhost:8081", "http://host.docker.internal:8082"},
@@ -345,7 +345,7 @@ func TestOverrides(t *testing.T) {
 }
 
 // TestWiringInFiles checks that each URL of the wiring reaches the file that
-// carries it, for the built-in app: the seed's table, in the rendered bytes.
+// carries it, for the built-in app: its wiring table, in the rendered bytes.
 func TestWiringInFiles(t *testing.T) {
 	a := apps(t)[0]
 	cases := []struct {
