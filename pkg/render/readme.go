@@ -39,6 +39,9 @@ type Readme struct {
 	Verify string
 	// Notes say why the bundle looks as it does.
 	Notes []string
+	// SpecNote, when set, says where the spec the commands name came from
+	// (no file holds one read from standard input).
+	SpecNote string
 	// Graph is the topology as a Mermaid flowchart.
 	Graph string
 }
@@ -53,10 +56,10 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Key, URL, SetOn, UsedBy string
 	}
 	data := struct {
-		Header, App, Target, Description, EntryURL, Command, Verify, Graph string
-		Hops                                                               []hop
-		BringUp                                                            []Step
-		Notes                                                              []string
+		Header, App, Target, Description, EntryURL, Command, Verify, Graph, SpecNote string
+		Hops                                                                         []hop
+		BringUp                                                                      []Step
+		Notes                                                                        []string
 	}{
 		Header:      strings.TrimSuffix(string(Header("", b.Command)[1:]), "\n"),
 		App:         b.App,
@@ -68,6 +71,7 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Graph:       r.Graph,
 		BringUp:     r.BringUp,
 		Notes:       r.Notes,
+		SpecNote:    r.SpecNote,
 	}
 	for _, u := range b.Wiring.URLs {
 		h := hop{Key: b.Wiring.Key(u), URL: u.URL, SetOn: "—", UsedBy: "the browser"}
