@@ -208,7 +208,12 @@ func (o *renderOptions) run(s streams) error {
 		if several {
 			dir = t.Name()
 		}
+		// A bundle's commands name the spec from the directory that holds
+		// it: its own, or the Kustomize layout's, whose README gives them.
 		inv := o.spec.invocation(filepath.Join(o.out, dir))
+		if format == layout.FormatKustomize {
+			inv = o.spec.invocation(o.out)
+		}
 		wg.Go(func() {
 			b, err := plan.Render(t, inv)
 			placements[i], errs[i] = render.Placement{Dir: dir, Bundle: b}, err

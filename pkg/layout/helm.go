@@ -161,7 +161,7 @@ func Helm(b *render.Bundle, cmd string) (*render.Bundle, error) {
 		files = append(files, render.File{Path: path.Join(TemplatesDir, name), Data: []byte(text), Mode: 0o644, Kind: KindTemplate})
 	}
 	out := &render.Bundle{Target: b.Target, Layout: render.LayoutHelm, App: b.App, Command: cmd, Wiring: b.Wiring, Files: files}
-	out.Files = append(out.Files, helmReadme(out, meta.Name, c.sortedUses()))
+	out.Files = append(out.Files, helmReadme(out, b.Command, meta.Name, c.sortedUses()))
 	rec, err := out.RecordFile()
 	if err != nil {
 		return nil, err
