@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"go/ast"
 	"go/parser"
@@ -249,31 +250,32 @@ func TestNoTargetSwitchOutside(t *testing.T) {
 	}
 }
 
-// TestSeedWiring: the built-in app's wiring is the table its README gives.
-// nginx's entry URL is https://localhost, the URL that serves the page: port
-// 80 only redirects there.
-func TestSeedWiring(t *testing.T) {
-	want := map[string][3]string{
-		"docker":         {"http://localhost:8080", "http://localhost:8081", "http://host.docker.internal:8082"},
-		"docker-network": {"http://localhost:8080", "http://localhost:8081", "http://crawler:8080"},
-		"nginx":          {"https://localhost", "/api/", "http://crawler:8080"},
-		"minikube":       {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
-		"gke":            {"http://<CLUSTER_PUBLIC_IP>/", "/api", "http://crawler-service"},
+// TestBuiltinWiring: the built-in app's wiring on every target is the
+// table's one source, testdata/wiring/all.json (the golden output of
+// `synctl wiring --target all --format json`, which the README's table is
+// checked against). nginx's entry URL is https://localhost, the URL that
+// serves the page: port 80 only redirects there.
+func TestBuiltinWiring(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/wiring/all.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]map[string]string
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != len(All()) {
+		t.Errorf("testdata/wiring/all.json has %d targets, the registry %d", len(want), len(All()))
 	}
 	p := apps(t)[0].plan
-	for name, urls := range want {
-		tg, _ := Lookup(name)
+	for _, tg := range All() {
 		w := p.Wiring(tg)
-		var got [3]string
-		var names []string
-		for i, u := range w.URLs {
-			if i < 3 {
-				got[i] = u.URL
-			}
-			names = append(names, w.Key(u))
+		got := map[string]string{}
+		for _, u := range w.URLs {
+			got[w.Key(u)] = u.URL
 		}
-		if got != urls || strings.Join(names, " ") != "CHAT_URL API_URL CRAWLER_BASE_URL" {
-			t.Errorf("%s: %v %v, want %v", name, names, got, urls)
+		if !reflect.DeepEqual(got, want[tg.Name()]) {
+			t.Errorf("%s: wiring %v, want %v", tg.Name(), got, want[tg.Name()])
 		}
 	}
 }
