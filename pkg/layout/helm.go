@@ -2,8 +2,6 @@ package layout
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -16,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 // What a chart holds, relative to its directory.
@@ -431,12 +430,7 @@ func configHash(data map[string]any) (string, bool) {
 		}
 		m[k] = s
 	}
-	j, err := json.Marshal(m)
-	if err != nil {
-		return "", false
-	}
-	sum := sha256.Sum256(j)
-	return hex.EncodeToString(sum[:8]), true
+	return platform.ConfigHash(m), true
 }
 
 // integer is a decoded JSON integer.

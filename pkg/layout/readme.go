@@ -7,13 +7,13 @@ import (
 	"strings"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// applyFlags are those of every bundle's apply command: server-side, with
-// one field manager, as the targets' own READMEs say (mixing client- and
-// server-side apply conflicts on the lists the Gateway API CRDs default).
-const applyFlags = "kubectl apply --server-side --field-manager=synctl"
+// applyFlags are those of every bundle's apply command, as the targets' own
+// READMEs give it.
+const applyFlags = platform.KubectlApply
 
 // markdown builds a README: prose is written out here, the facts (objects,
 // fields, URLs, values) come from the layout.

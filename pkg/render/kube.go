@@ -2,8 +2,6 @@ package render
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -22,6 +20,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -42,7 +41,7 @@ const (
 	NamespacesFile = "00-namespaces.yaml"
 	portName       = "http"
 	labelApp       = "app"
-	configHashAn   = "synctl.dev/config-hash"
+	configHashAn   = platform.ConfigHashAnnotation
 	dataVolume     = "data"
 )
 
@@ -154,11 +153,7 @@ func (k *Kube) configMap(s *topology.Service) *corev1.ConfigMap {
 
 // configHash changes whenever the ConfigMap's data does, so that a changed
 // wiring rolls the pods that read it (env from a ConfigMap is read at start).
-func configHash(cm *corev1.ConfigMap) string {
-	b, _ := json.Marshal(cm.Data) // map keys marshal sorted
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
+func configHash(cm *corev1.ConfigMap) string { return platform.ConfigHash(cm.Data) }
 
 func (k *Kube) pvc(s *topology.Service) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{

@@ -33,6 +33,7 @@ import (
 	"github.com/synctl/synctl/internal/golden"
 	"github.com/synctl/synctl/pkg/gkeapi"
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -242,6 +243,54 @@ func TestNoTargetSwitchOutside(t *testing.T) {
 				v, err := strconv.Unquote(lit.Value)
 				if err == nil && names[v] && !allowed[rel+":"+v] {
 					t.Errorf("%s: the literal %q is a target's name; ask the target (pkg/target) instead", fset.Position(lit.Pos()), v)
+				}
+				return true
+			})
+			return nil
+		})
+	}
+}
+
+// TestConventionsOwnedOnce: each platform convention (a name Docker
+// resolves, an ingress-nginx annotation, GKE's class prefix, the apply
+// command, the config-hash annotation, shell quoting) is stated in
+// pkg/target/platform alone: no string literal elsewhere in cmd/, pkg/,
+// internal/ or templates/ contains one of its values.
+func TestConventionsOwnedOnce(t *testing.T) {
+	values := []string{
+		platform.HostGateway, platform.HostGatewayTarget,
+		platform.IngressNginxUseRegex, platform.IngressNginxRewriteTarget,
+		platform.GKEClassPrefix, platform.ConfigHashAnnotation,
+		"kubectl apply --", // platform.KubectlApply, or a copy of it that drifted
+		`'\''`,             // the shell's quote inside a quoted word
+	}
+	fset := token.NewFileSet()
+	for _, root := range []string{"cmd", "pkg", "internal", "templates"} {
+		filepath.WalkDir(filepath.Join("../..", root), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			rel, _ := filepath.Rel("../..", p)
+			if strings.HasPrefix(filepath.ToSlash(rel), "pkg/target/platform/") {
+				return nil
+			}
+			f, err := parser.ParseFile(fset, p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				lit, ok := n.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					return true
+				}
+				v, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					return true
+				}
+				for _, c := range values {
+					if strings.Contains(v, c) {
+						t.Errorf("%s: the literal %q states %q, which pkg/target/platform owns; use its constant", fset.Position(lit.Pos()), v, c)
+					}
 				}
 				return true
 			})
