@@ -441,14 +441,19 @@ func configHash(data map[string]any) (string, bool) {
 	return platform.ConfigHash(m), true
 }
 
-// integer is a decoded JSON integer.
+// integer is an integer of a document: an int (as render.Document gives
+// it) or a json.Number.
 func integer(v any) (int64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
 	}
-	i, err := n.Int64()
-	return i, err == nil
+	return 0, false
 }
 
 // escapeActions keeps text that is not a template expression from being

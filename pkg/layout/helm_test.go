@@ -15,6 +15,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/internal/helmtest"
 	"github.com/synctl/synctl/pkg/diff"
@@ -237,7 +239,7 @@ spec:
   ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: orders}}}]}]
 `
 	b := &render.Bundle{Target: "test", App: "orders", Stdout: render.KindManifest,
-		Files: []render.File{{Path: "objects.yaml", Data: []byte(manifest), Mode: 0o644, Kind: render.KindManifest}}}
+		Files: []render.File{manifestFile(t, manifest)}}
 	chart, err := layout.Helm(b, "synctl render --format helm")
 	if err != nil {
 		t.Fatal(err)
@@ -281,7 +283,7 @@ metadata: {name: b, namespace: ns, labels: {app.kubernetes.io/name: svc}}
 spec: {template: {spec: {containers: [{name: c, image: two:1}]}}}
 `
 	b := &render.Bundle{Target: "test", App: "app", Stdout: render.KindManifest,
-		Files: []render.File{{Path: "objects.yaml", Data: []byte(manifest), Mode: 0o644, Kind: render.KindManifest}}}
+		Files: []render.File{manifestFile(t, manifest)}}
 	_, err := layout.Helm(b, "synctl render --format helm")
 	want := "test chart, Deployment ns/b: value services.svc.image would be two:1 for Deployment ns/b spec.template.spec.containers[0].image but one:1 for Deployment ns/a spec.template.spec.containers[0].image"
 	if err == nil || err.Error() != want {
@@ -324,6 +326,22 @@ func TestHelmGolden(t *testing.T) {
 		chart, _ := chartOf(t, apps(t)[0], tg, target.Overrides{})
 		assertGoldens(t, "../../testdata/layout/helm/"+tg.Name(), chart.Files)
 	}
+}
+
+// manifestFile is a hand-written manifest as render.Manifests makes one:
+// its YAML, and its objects (unstructured, as a kind render does not know
+// would be).
+func manifestFile(t testing.TB, manifest string) render.File {
+	t.Helper()
+	f := render.File{Path: "objects.yaml", Data: []byte(manifest), Mode: 0o644, Kind: render.KindManifest}
+	for _, doc := range strings.Split(manifest, "\n---\n") {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			t.Fatal(err)
+		}
+		f.Objects = append(f.Objects, &unstructured.Unstructured{Object: obj})
+	}
+	return f
 }
 
 // TestHelmValuesReachTheirObjects: every chart offers only values its
