@@ -79,6 +79,15 @@ func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render
 	m.p("# %s — Kustomize layout of %s", b.App, backquoted(targets))
 	m.p("`%s/` holds what the targets share; `%s/<target>/` adds the objects only that target has and patches in the fields it sets differently. "+
 		"Each overlay builds to exactly the objects of its target's own bundle, rendered from the same spec.", BaseDir, OverlaysDir)
+	if len(overlays) > 0 && overlays[0].namespace != "" {
+		var each []string
+		for _, ov := range overlays {
+			each = append(each, fmt.Sprintf("`%s` for %s", ov.namespace, ov.bundle.Target))
+		}
+		m.p("The targets put the app in namespaces of their own (%s): `%s/` holds the app's objects without a namespace, "+
+			"and each overlay's `%s/` sets its target's with Kustomize's `namespace:`. The overlay's other objects keep the namespaces they have.",
+			strings.Join(each, ", "), BaseDir, appDir)
+	}
 	m.p("## Apply it")
 	m.p("Prepare the cluster as the target's own bundle README says, then apply the target's overlay in place of the bundle. From this directory, each target's bundle is written by:")
 	var writes []string
