@@ -226,7 +226,8 @@ echo "kompose converts the app's docker-network compose.yaml to Kubernetes manif
   "synctl renders all $NTARGETS targets from the model, so the ratio favours kompose."
 [ -n "$KOMPOSE_WHY" ] && echo "kompose not measured: $KOMPOSE_WHY"
 
-# Goals of issue 7.
+# The performance goals: time on the built-in app, half of kompose, peak
+# memory and a flat time per service.
 goal() { # description, ok (0/1)
   if [ "$2" = 1 ]; then echo "- met: $1"; else echo "- MISSED: $1"; fi
 }

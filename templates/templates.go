@@ -6,8 +6,9 @@ package templates
 
 import (
 	"embed"
-	"strings"
 	"text/template"
+
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 //go:embed *.tmpl
@@ -18,7 +19,5 @@ func Parse(name string, funcs template.FuncMap) (*template.Template, error) {
 	return template.New(name).Funcs(funcs).Option("missingkey=error").ParseFS(files, name)
 }
 
-// ShellQuote quotes s as one POSIX shell word.
-func ShellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+// ShellQuote quotes s as one POSIX shell word (platform.ShellQuote).
+func ShellQuote(s string) string { return platform.ShellQuote(s) }

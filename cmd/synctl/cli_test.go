@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,37 +24,115 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	return code, out.String(), errb.String()
 }
 
-// TestSeedWiringTable: the default wiring is the seed note's table (and
-// `wiring` without --target shows every target). The note writes nginx's
-// CHAT_URL as http(s)://localhost: port 80 redirects to https://localhost,
-// the URL that serves the page.
-func TestSeedWiringTable(t *testing.T) {
+// wiringTable is the one source of the built-in app's wiring table:
+// testdata/wiring/all.json, the golden output of `synctl wiring --target all
+// --format json`. Its targets in order, and each target's URLs in order.
+func wiringTable(t *testing.T) (targets []string, urls map[string][][2]string) {
+	t.Helper()
+	data, err := os.ReadFile("../../testdata/wiring/all.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	urls = map[string][][2]string{}
+	var key string
+	depth := 0
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("testdata/wiring/all.json: %v", err)
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			if v == '{' {
+				depth++
+			} else {
+				depth--
+			}
+		case string:
+			switch {
+			case depth == 1:
+				targets = append(targets, v)
+			case depth == 2 && key == "":
+				key = v
+			case depth == 2:
+				tg := targets[len(targets)-1]
+				urls[tg] = append(urls[tg], [2]string{key, v})
+				key = ""
+			}
+		}
+	}
+	return targets, urls
+}
+
+// TestWiringTable: `wiring` without --target shows every target, as the
+// table's source has them.
+func TestWiringTable(t *testing.T) {
 	code, out, errs := runCLI(t, "wiring", "--format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var got map[string]map[string]string
-	if err := json.Unmarshal([]byte(out), &got); err != nil {
+	want, err := os.ReadFile("../../testdata/wiring/all.json")
+	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][3]string{
-		"docker":         {"http://localhost:8080", "http://localhost:8081", "http://host.docker.internal:8082"},
-		"docker-network": {"http://localhost:8080", "http://localhost:8081", "http://crawler:8080"},
-		"nginx":          {"https://localhost", "/api/", "http://crawler:8080"},
-		"minikube":       {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
-		"gke":            {"http://<CLUSTER_PUBLIC_IP>/", "/api", "http://crawler-service"},
-		// Not in the seed's table: the Ingress target routes by hostname,
-		// as minikube does.
-		"ingress": {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
+	if out != string(want) {
+		t.Errorf("wiring without --target is not the wiring of every target:\n%s", textdiff.Unified("testdata/wiring/all.json", "wiring --format json", string(want), out, 1))
 	}
-	if len(got) != len(want) {
-		t.Errorf("wiring without --target shows %d targets, want %d", len(got), len(want))
+}
+
+// TestReadmeWiringTable: the README's wiring table has the targets of the
+// table's source, in order, with the same URLs (a cell's first code span;
+// prose may follow it).
+func TestReadmeWiringTable(t *testing.T) {
+	targets, urls := wiringTable(t)
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for target, urls := range want {
-		w := map[string]string{"CHAT_URL": urls[0], "API_URL": urls[1], "CRAWLER_BASE_URL": urls[2]}
-		if g := got[target]; len(g) != 3 || g["CHAT_URL"] != w["CHAT_URL"] || g["API_URL"] != w["API_URL"] || g["CRAWLER_BASE_URL"] != w["CRAWLER_BASE_URL"] {
-			t.Errorf("%s: wiring %v, want %v", target, g, w)
+	_, table, ok := strings.Cut(string(data), "`synctl wiring` prints its wiring on every target:\n\n")
+	if !ok {
+		t.Fatal("README.md has no wiring table after \"`synctl wiring` prints its wiring on every target:\"")
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := strings.Split(table, "\n")
+	cells := func(row string) []string {
+		c := strings.Split(strings.Trim(row, "|"), "|")
+		for i := range c {
+			c[i] = strings.TrimSpace(c[i])
 		}
+		return c
+	}
+	code := func(cell string) string {
+		_, rest, _ := strings.Cut(cell, "`")
+		v, _, _ := strings.Cut(rest, "`")
+		return v
+	}
+	head := cells(rows[0])
+	var got []string
+	for _, row := range rows[2:] {
+		c := cells(row)
+		tg := code(c[0])
+		got = append(got, tg)
+		want := urls[tg]
+		if len(c) < len(want)+1 {
+			t.Errorf("README row %s: %d cells, want the %d URLs", tg, len(c), len(want))
+			continue
+		}
+		for i, u := range want {
+			if name, _, _ := strings.Cut(head[i+1], " "); name != u[0] {
+				t.Errorf("README column %d is %q, want %s", i+1, head[i+1], u[0])
+			}
+			if v := code(c[i+1]); v != u[1] {
+				t.Errorf("README: %s %s is %q, want %q (testdata/wiring/all.json)", tg, u[0], v, u[1])
+			}
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(targets, " ") {
+		t.Errorf("README table lists targets %v, want %v", got, targets)
 	}
 }
 
@@ -118,7 +197,7 @@ func TestInitRoundTrip(t *testing.T) {
 func TestSpecFromStdin(t *testing.T) {
 	var out, errb bytes.Buffer
 	code := run([]string{"render", "-f", "-", "--target", "docker"}, streams{In: bytes.NewReader(topology.DefaultSpec()), Out: &out, Err: &errb})
-	if code != 0 || !strings.HasPrefix(out.String(), "# Code generated by synctl (synctl render -f - --target docker). DO NOT EDIT.\n") {
+	if code != 0 || !strings.HasPrefix(out.String(), "# Code generated by synctl (synctl render -f - --target docker < SPEC.yaml). DO NOT EDIT.\n") {
 		t.Errorf("exit %d: %s\n%.200s", code, errb.String(), out.String())
 	}
 	errb.Reset()

@@ -27,7 +27,10 @@ func newDiffCmd(s streams) *cobra.Command {
 		Use:   "diff --from TARGET|DIR --to TARGET|DIR",
 		Short: "Explain what changes between two targets, or between a target and a rendered directory",
 		Long: `Compare two deployment bundles: two targets of the app, a target and a
-directory written by 'synctl render --out', or two directories. A value of
+directory written by 'synctl render --out', or two directories. A target
+compared with a directory is rendered as it would be written there (its
+commands name the -f spec from that directory), so a directory just
+rendered from the same spec shows no differences. A value of
 --from/--to that names a target is rendered now:
   ` + target.Names() + `
 anything else, or a value containing "/" (./gke for a folder named like a
@@ -38,7 +41,9 @@ The report puts the most meaningful change first:
             routing, filters, policies, resources, the wiring)
   Wiring    every URL of the app's wiring, old -> new; for a directory the
             links are read from the files (the env var on the service the
-            spec sets it on) and the entry URL is unknown (never counted as a
+            spec sets it on), the entry URL from the frontend's route (its
+            HTTPRoute or Ingress host, a Gateway's address, the port compose
+            publishes); a URL no file states is unknown (never counted as a
             difference)
   Removed, Added, Changed
             resources matched by identity, whatever file holds them:
@@ -130,9 +135,15 @@ func (o *diffOptions) run(s streams) error {
 	if err != nil {
 		return err
 	}
-	side := func(v string) (diff.Side, error) {
+	side := func(v, other string) (diff.Side, error) {
 		if t := asTarget(v); t != nil {
-			b, err := plan.Render(t, o.spec.invocation(""))
+			// Compared with a directory, the model is rendered as it would
+			// be written there: its commands name the spec from there.
+			dir := ""
+			if asTarget(other) == nil {
+				dir = other
+			}
+			b, err := plan.Render(t, o.spec.invocation(dir))
 			if err != nil {
 				return diff.Side{}, err
 			}
@@ -158,11 +169,11 @@ func (o *diffOptions) run(s streams) error {
 		}
 		return diff.DirSide(v, plan.Wiring(expect))
 	}
-	from, err := side(o.from)
+	from, err := side(o.from, o.to)
 	if err != nil {
 		return err
 	}
-	to, err := side(o.to)
+	to, err := side(o.to, o.from)
 	if err != nil {
 		return err
 	}

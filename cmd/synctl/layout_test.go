@@ -4,19 +4,25 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/synctl/synctl/pkg/render"
-	"github.com/synctl/synctl/pkg/topology"
 )
 
-// TestRenderLayouts writes the kustomize and helm layouts of a spec file,
-// checks them with --check, and re-renders each with the command its
-// README gives, from inside it.
+// TestRenderLayouts writes the kustomize and helm layouts of a spec file of
+// an app other than the built-in one, checks them with --check, re-renders
+// each with the command its README gives, from inside it, and writes each
+// target's own bundle with the command the README gives for that: the
+// spec's app, as the layout has it.
 func TestRenderLayouts(t *testing.T) {
+	shop, err := os.ReadFile("../../testdata/apps/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(t.TempDir())
-	if err := os.WriteFile("app.yaml", topology.DefaultSpec(), 0o644); err != nil {
+	if err := os.WriteFile("app.yaml", shop, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -70,6 +76,27 @@ func TestRenderLayouts(t *testing.T) {
 				t.Chdir(dir)
 				if code, stdout, errs := runCLI(t, append(words[1:], "--check")...); code != 0 {
 					t.Errorf("%s --check in %s: exit %d\n%s%s", cmd, dir, code, stdout, errs)
+				}
+				readme, _ := os.ReadFile(render.ReadmeFileName)
+				bundles := 0
+				for _, line := range strings.Split(string(readme), "\n") {
+					if !strings.HasPrefix(line, "synctl render ") || !strings.Contains(line, " --out DIR") {
+						continue
+					}
+					bundles++
+					words := strings.Fields(strings.Replace(line, " --out DIR", " --out "+filepath.Join(t.TempDir(), "DIR"), 1))
+					out := words[slices.Index(words, "--out")+1]
+					if code, _, errs := runCLI(t, words[1:]...); code != 0 {
+						t.Errorf("%s: %s: exit %d\n%s", dir, line, code, errs)
+						continue
+					}
+					rec, err := render.ReadRecord(out)
+					if err != nil || rec == nil || rec.App != "shop" {
+						t.Errorf("%s: %s wrote %+v (%v), want a bundle of app shop", dir, line, rec, err)
+					}
+				}
+				if bundles == 0 {
+					t.Errorf("%s: the README gives no command that writes a target's own bundle", dir)
 				}
 				t.Chdir(wd)
 			}

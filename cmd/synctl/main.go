@@ -1,5 +1,7 @@
 // Command synctl renders one typed model of a multi-service web application
-// into working deployments for docker, compose behind nginx, Minikube and GKE.
+// into working deployments for every target of pkg/target's registry
+// (containers on one host, compose behind a proxy, Kubernetes clusters), and
+// diffs, validates, verifies and draws them.
 package main
 
 import (

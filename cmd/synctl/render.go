@@ -17,6 +17,7 @@ import (
 	"github.com/synctl/synctl/pkg/layout"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 type renderOptions struct {
@@ -61,7 +62,7 @@ helm take Kubernetes targets (` + kubeTargetNames() + `) and need --out:
   kustomize  DIR/base/ with the objects the targets share, and
              DIR/overlays/<target>/ adding the objects only that target has
              and patching in the fields it sets differently:
-             kubectl apply --server-side -k DIR/overlays/<target>
+             ` + platform.KubectlApply + ` -k DIR/overlays/<target>
   helm       a chart per target, where its bundle would go (DIR, or
              DIR/<target>/ for several): Chart.yaml, values.yaml
              (images, replicas, resources, namespace, hostnames, gateway
@@ -70,7 +71,7 @@ Built with Kustomize, each overlay gives exactly the objects of the target's
 bundle, and so does each chart with its default values. Both directories
 carry a README, a record and synctl's header on every file, and --check
 works on them as on bundles.`,
-		Example: `  synctl render --target gke | kubectl apply --server-side -f -
+		Example: `  synctl render --target gke | ` + platform.KubectlApply + ` -f -
   synctl render --target nginx --out deploy/nginx
   synctl render --target all --out deploy
   synctl render -f app.yaml --target minikube --image api=registry.example/api:1.2 --out deploy/minikube
@@ -208,7 +209,12 @@ func (o *renderOptions) run(s streams) error {
 		if several {
 			dir = t.Name()
 		}
+		// A bundle's commands name the spec from the directory that holds
+		// it: its own, or the Kustomize layout's, whose README gives them.
 		inv := o.spec.invocation(filepath.Join(o.out, dir))
+		if format == layout.FormatKustomize {
+			inv = o.spec.invocation(o.out)
+		}
 		wg.Go(func() {
 			b, err := plan.Render(t, inv)
 			placements[i], errs[i] = render.Placement{Dir: dir, Bundle: b}, err

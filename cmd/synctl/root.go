@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; without
@@ -115,7 +116,7 @@ deployments. What differs between targets is how the app's URLs are wired:
 Targets: ` + target.Names() + `.
 Without -f, synctl works on its built-in example app (synctl init prints it).`,
 		Example: `  synctl render --target all --out deploy      # every setup, one directory each
-  synctl render --target gke | kubectl apply --server-side -f -
+  synctl render --target gke | ` + platform.KubectlApply + ` -f -
   synctl wiring                                 # the URLs of every setup
   synctl diff --from minikube --to gke          # what changes between two setups
   synctl init > app.yaml                        # start a spec for your own app`,

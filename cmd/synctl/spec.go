@@ -94,22 +94,44 @@ func (o *specOptions) load(s streams, targets []target.Target) (*target.Plan, er
 }
 
 // invocation is how a bundle written to dir (or, with dir "", printed) was
-// asked for: the spec file relative to dir, so that the command a bundle
+// asked for: the spec file as seen from dir, so that the command a bundle
 // records works from inside it.
 func (o *specOptions) invocation(dir string) target.Invocation {
 	ov, _ := o.overrides()
 	inv := target.Invocation{Spec: o.file, Overrides: ov}
-	if o.file == "" || o.file == "-" || dir == "" {
+	if o.file == "" || o.file == target.StdinSpec || dir == "" {
 		return inv
 	}
-	absSpec, err1 := filepath.Abs(o.file)
-	absDir, err2 := filepath.Abs(dir)
-	if err1 == nil && err2 == nil {
-		if rel, err := filepath.Rel(absDir, absSpec); err == nil {
-			inv.Spec = filepath.ToSlash(rel)
-		}
-	}
+	inv.Spec = specFrom(o.file, dir)
 	return inv
+}
+
+// specFrom is the path of spec as a command run in dir names it: relative
+// to dir when the two share a directory below the root, absolute when they
+// share only the root (a path climbing to / and down again says less, and
+// breaks when dir moves).
+func specFrom(spec, dir string) string {
+	absSpec, err1 := filepath.Abs(spec)
+	absDir, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return filepath.ToSlash(spec)
+	}
+	if firstElem(absSpec) != firstElem(absDir) {
+		return filepath.ToSlash(absSpec)
+	}
+	rel, err := filepath.Rel(absDir, absSpec)
+	if err != nil {
+		return filepath.ToSlash(absSpec)
+	}
+	return filepath.ToSlash(rel)
+}
+
+// firstElem is the top-level directory an absolute path lies under ("" for
+// the root itself).
+func firstElem(abs string) string {
+	rest := strings.TrimPrefix(filepath.ToSlash(abs), "/")
+	first, _, _ := strings.Cut(rest, "/")
+	return first
 }
 
 // targetsValue is --target: one target, a comma-separated list, or all.

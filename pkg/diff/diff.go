@@ -26,9 +26,11 @@ type Side struct {
 }
 
 // Expected is a URL to look for in a directory: the env var Env on service
-// Service (both empty for the entry URL, which no file states).
+// Service, or, for the entry URL (which no variable carries), the route to
+// the frontend Route, read as parts of Like, the model's value.
 type Expected struct {
 	Name, Service, Env string
+	Route, Like        string
 }
 
 // URL is one URL of a side's wiring.
@@ -301,8 +303,8 @@ func compareWiring(a, b []URL) []WiringChange {
 // wiringOf returns a side's wiring: the model's for a target, or, for a
 // directory, the value each link of the model's wiring has in its files:
 // the env var on the service it is set on, in compose environment, ConfigMap
-// data or a container's env. The entry URL has no variable of its own and
-// stays unknown.
+// data or a container's env. The entry URL has no variable of its own: it
+// is read from the frontend's route, and stays unknown without one.
 func wiringOf(s Side, rs []resource) []URL {
 	if s.Wiring != nil {
 		return s.Wiring
@@ -310,6 +312,9 @@ func wiringOf(s Side, rs []resource) []URL {
 	out := make([]URL, 0, len(s.Expect))
 	for _, e := range s.Expect {
 		u := URL{Name: e.Name}
+		if e.Route != "" {
+			u.Value, u.Known = entryFromRoutes(rs, e.Route, e.Like)
+		}
 		if e.Service != "" {
 			for _, r := range rs {
 				if !belongsTo(r, e.Service) {

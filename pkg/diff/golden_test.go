@@ -38,7 +38,7 @@ func TestIngressMigration(t *testing.T) {
 	}
 }
 
-// TestGolden compares the report of each step of the seed's progression,
+// TestGolden compares the report of each step from one setup to the next,
 // and one step back, in text and json, with the files in testdata/diff.
 func TestGolden(t *testing.T) {
 	pairs := [][2]string{

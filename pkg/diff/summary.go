@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 // summarize writes the report's first section: one sentence per kind of
@@ -491,7 +493,7 @@ func ingressMigration(cs []Change) string {
 				paths, _ := lookup(rule, "http", "paths").([]any)
 				for _, p := range paths {
 					e := end{name: c.Name, match: ingressMatch(str(lookup(rule, "host")), str(lookup(p, "path"))),
-						rewrite: str(lookup(v, "metadata", "annotations", "nginx.ingress.kubernetes.io/rewrite-target")) != ""}
+						rewrite: str(lookup(v, "metadata", "annotations", platform.IngressNginxRewriteTarget)) != ""}
 					ingresses[str(lookup(p, "backend", "service", "name"))] = e
 				}
 			}

@@ -17,7 +17,8 @@ func BundleSide(b *render.Bundle) Side {
 
 // DirSide reads dir as a side labelled with the directory as given. Its
 // wiring is read from the files: the value of each URL of expect (the app's
-// wiring on some target: which env var on which service) found there.
+// wiring on some target: which env var on which service, and which service
+// the entry URL routes to) found there.
 func DirSide(dir string, expect topology.Wiring) (Side, error) {
 	files, err := ReadDir(dir)
 	if err != nil {
@@ -26,7 +27,9 @@ func DirSide(dir string, expect topology.Wiring) (Side, error) {
 	s := Side{Label: dir, Files: files}
 	for _, u := range expect.URLs {
 		e := Expected{Name: expect.Key(u)}
-		if !u.Entry {
+		if u.Entry {
+			e.Route, e.Like = u.To, u.URL
+		} else {
 			e.Service, e.Env = u.Service, u.Name
 		}
 		s.Expect = append(s.Expect, e)

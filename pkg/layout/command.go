@@ -53,7 +53,7 @@ func plural(n int, one, many string) string {
 // chart's): inv is the invocation with its spec path relative to that
 // directory.
 func Command(inv target.Invocation, format string, targets ...target.Target) string {
-	return inv.Command(targetList(targets), false) + " --format " + format + " --out ."
+	return inv.Line("render", targetList(targets), "--format", format, "--out", ".")
 }
 
 // targetList stands for several targets where Invocation.Command expects

@@ -2,9 +2,11 @@
 // way people keep manifests in a repository: as a Kustomize base with one
 // overlay per target (Kustomize), or as one Helm chart per target (Helm).
 //
-// Both start from the bundles `synctl render` writes for those targets and
-// work on the Kubernetes objects in their manifests, matched by identity
-// (apiVersion, kind, namespace, name) as `synctl diff` matches them. Neither
+// Both start from the bundles `synctl render` makes for those targets and
+// work on the typed objects the bundles hold (render.File.Objects, each
+// seen through render.Document), never on their YAML parsed back: any kind
+// the render builds goes through, matched by identity (apiVersion, kind,
+// namespace, name) as `synctl diff` matches them. Neither
 // changes what gets applied: building an overlay with Kustomize, or a chart
 // with Helm and its default values, gives back every object of the target's
 // plain render, field for field. The tests hold both to that with the real

@@ -2,8 +2,6 @@ package layout
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -16,6 +14,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 // What a chart holds, relative to its directory.
@@ -59,10 +58,11 @@ type chartMeta struct {
 type slotKind int
 
 const (
-	slotString slotKind = iota // a string, quoted
-	slotInt                    // an integer
-	slotTree                   // a map or list, whose key is left out when it is empty
-	slotHash                   // the hash of a map, as render's config-hash annotation
+	slotString    slotKind = iota // a string, quoted
+	slotInt                       // an integer
+	slotTree                      // a map or list, whose key is left out when it is empty
+	slotHash                      // the hash of a map, as render's config-hash annotation
+	slotStringMap                 // a map of strings (ConfigMap data), whose key is left out when it is empty
 )
 
 // slot is one place in an object that a value fills.
@@ -99,7 +99,8 @@ type chartBuilder struct {
 //     the Namespace itself, namespace selectors);
 //   - services.<service>: its container's image and resources, its replica
 //     count or autoscaling bounds, the env its ConfigMap carries (the wiring
-//     URLs among it) and the hostnames its HTTPRoute matches;
+//     URLs among it, any key --set adds) and the hostnames its HTTPRoute
+//     matches or the host of its Ingress rules;
 //   - gateways.<gateway>.addresses: the addresses a Gateway asks for.
 //
 // A service is what an object's app.kubernetes.io/name label names. The
@@ -161,7 +162,7 @@ func Helm(b *render.Bundle, cmd string) (*render.Bundle, error) {
 		files = append(files, render.File{Path: path.Join(TemplatesDir, name), Data: []byte(text), Mode: 0o644, Kind: KindTemplate})
 	}
 	out := &render.Bundle{Target: b.Target, Layout: render.LayoutHelm, App: b.App, Command: cmd, Wiring: b.Wiring, Files: files}
-	out.Files = append(out.Files, helmReadme(out, meta.Name, c.sortedUses()))
+	out.Files = append(out.Files, helmReadme(out, b.Command, meta.Name, c.sortedUses()))
 	rec, err := out.RecordFile()
 	if err != nil {
 		return nil, err
@@ -286,17 +287,13 @@ func (c *chartBuilder) serviceValues(o object, doc map[string]any, place placeFu
 	ref := func(keys ...string) []string { return append([]string{"services", svc}, keys...) }
 	switch {
 	case o.id.Kind == "ConfigMap" && g == "":
+		// The env is one value, the whole of data: a key --set adds reaches
+		// the ConfigMap (and the hash), also where the spec sets no env.
 		data, _ := doc["data"].(map[string]any)
-		if len(data) == 0 {
-			// No env: the value exists all the same, for the hash and for
-			// --set to add to.
-			return c.set(ref("env"), map[string]any{}, "")
+		if data == nil {
+			data = map[string]any{}
 		}
-		for _, k := range slices.Sorted(maps.Keys(data)) {
-			if err := place(data, k, slotString, ref("env", k), data[k], "data."+k); err != nil {
-				return err
-			}
-		}
+		return place(doc, "data", slotStringMap, ref("env"), data, "data")
 	case o.id.Kind == "HorizontalPodAutoscaler" && g == "autoscaling" && spec != nil:
 		for _, k := range []string{"minReplicas", "maxReplicas"} {
 			if n, ok := integer(spec[k]); ok {
@@ -311,6 +308,16 @@ func (c *chartBuilder) serviceValues(o object, doc map[string]any, place placeFu
 			def = []any{}
 		}
 		return place(spec, "hostnames", slotTree, ref("hostnames"), def, "spec.hostnames")
+	case o.id.Kind == "Ingress" && g == "networking.k8s.io" && spec != nil:
+		rules, _ := spec["rules"].([]any)
+		for i, r := range rules {
+			rule, _ := r.(map[string]any)
+			if host, ok := rule["host"].(string); ok && host != "" {
+				if err := place(rule, "host", slotString, ref("host"), host, fmt.Sprintf("spec.rules[%d].host", i)); err != nil {
+					return err
+				}
+			}
+		}
 	case lookup(spec, "template", "spec", "containers") != nil:
 		return c.workloadValues(o, spec, ref, place)
 	}
@@ -431,22 +438,22 @@ func configHash(data map[string]any) (string, bool) {
 		}
 		m[k] = s
 	}
-	j, err := json.Marshal(m)
-	if err != nil {
-		return "", false
-	}
-	sum := sha256.Sum256(j)
-	return hex.EncodeToString(sum[:8]), true
+	return platform.ConfigHash(m), true
 }
 
-// integer is a decoded JSON integer.
+// integer is an integer of a document: an int (as render.Document gives
+// it) or a json.Number.
 func integer(v any) (int64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
+	switch n := v.(type) {
+	case int:
+		return int64(n), true
+	case int64:
+		return n, true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
 	}
-	i, err := n.Int64()
-	return i, err == nil
+	return 0, false
 }
 
 // escapeActions keeps text that is not a template expression from being
@@ -498,6 +505,17 @@ func fillSlots(text string, slots []slot) (string, error) {
 			lines[at] = strings.Replace(line, sentinel, "{{ "+ref+" | int }}", 1)
 		case slotHash:
 			lines[at] = strings.Replace(line, sentinel, "{{ "+ref+" | toJson | sha256sum | trunc 16 | quote }}", 1)
+		case slotStringMap:
+			body := strings.TrimLeft(line, " ")
+			indent := len(line) - len(body)
+			key, ok := strings.CutSuffix(strings.TrimSuffix(body, "\n"), ": "+sentinel)
+			if !ok || strings.HasPrefix(key, "- ") {
+				return "", fmt.Errorf("%s: a map value must be a field of a map, not the first of a list item", s.field)
+			}
+			pad := strings.Repeat(" ", indent)
+			// Each value as a string, whatever type --set gave it: a
+			// ConfigMap's data holds strings only.
+			lines[at] = fmt.Sprintf("{{- with %s }}\n%s%s:\n{{- range $k, $v := . }}\n%s  {{ $k | quote }}: {{ $v | toString | quote }}\n{{- end }}\n{{- end }}\n", ref, pad, key, pad)
 		case slotTree:
 			body := strings.TrimLeft(line, " ")
 			indent := len(line) - len(body)
@@ -536,10 +554,31 @@ func deepCopy(v any) any {
 var valueSections = []struct{ key, about string }{
 	{"namespace", "The namespace of the app's objects; the chart creates it."},
 	{"services", "Per service: its container's image and resources, its replica count (or, where an\n" +
-		"autoscaler decides, the autoscaler's bounds), the env its ConfigMap carries (the wiring\n" +
-		"URLs among it; the pods restart when it changes) and the hostnames its HTTPRoute matches."},
+		"autoscaler decides, the autoscaler's bounds) and the env its ConfigMap carries (the wiring\n" +
+		"URLs among it; the pods restart when it changes)."},
 	{"gateways", "Per Gateway: the addresses it asks for, e.g. a reserved static IP address\n" +
 		"({type: NamedAddress, value: NAME})."},
+}
+
+// routeAbout says, for values.yaml, which route values the chart's
+// services have: only those its objects take.
+func (c *chartBuilder) routeAbout() string {
+	var has []string
+	for _, u := range c.sortedUses() {
+		if len(u.ref) == 3 && u.ref[0] == "services" {
+			about := map[string]string{
+				"hostnames": "hostnames: the hostnames its HTTPRoute matches",
+				"host":      "host: the host its Ingress rules match",
+			}[u.ref[2]]
+			if about != "" && !slices.Contains(has, about) {
+				has = append(has, about)
+			}
+		}
+	}
+	if len(has) == 0 {
+		return ""
+	}
+	return "\nA public service also has " + strings.Join(has, ", and ") + "."
 }
 
 // valuesFile is values.yaml: each section marshalled as Helm reads it
@@ -551,7 +590,11 @@ func (c *chartBuilder) valuesFile(cmd string) (render.File, error) {
 		if !ok {
 			continue
 		}
-		for l := range strings.SplitSeq(sec.about, "\n") {
+		about := sec.about
+		if sec.key == "services" {
+			about += c.routeAbout()
+		}
+		for l := range strings.SplitSeq(about, "\n") {
 			data = append(data, "# "+l+"\n"...)
 		}
 		y, err := yaml.Marshal(map[string]any{sec.key: v})

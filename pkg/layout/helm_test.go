@@ -1,10 +1,12 @@
 package layout_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,6 +15,8 @@ import (
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/lint"
 	"helm.sh/helm/v3/pkg/lint/support"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/internal/helmtest"
 	"github.com/synctl/synctl/pkg/diff"
@@ -235,7 +239,7 @@ spec:
   ingress: [{from: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: orders}}}]}]
 `
 	b := &render.Bundle{Target: "test", App: "orders", Stdout: render.KindManifest,
-		Files: []render.File{{Path: "objects.yaml", Data: []byte(manifest), Mode: 0o644, Kind: render.KindManifest}}}
+		Files: []render.File{manifestFile(t, manifest)}}
 	chart, err := layout.Helm(b, "synctl render --format helm")
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +283,7 @@ metadata: {name: b, namespace: ns, labels: {app.kubernetes.io/name: svc}}
 spec: {template: {spec: {containers: [{name: c, image: two:1}]}}}
 `
 	b := &render.Bundle{Target: "test", App: "app", Stdout: render.KindManifest,
-		Files: []render.File{{Path: "objects.yaml", Data: []byte(manifest), Mode: 0o644, Kind: render.KindManifest}}}
+		Files: []render.File{manifestFile(t, manifest)}}
 	_, err := layout.Helm(b, "synctl render --format helm")
 	want := "test chart, Deployment ns/b: value services.svc.image would be two:1 for Deployment ns/b spec.template.spec.containers[0].image but one:1 for Deployment ns/a spec.template.spec.containers[0].image"
 	if err == nil || err.Error() != want {
@@ -321,5 +325,76 @@ func TestHelmGolden(t *testing.T) {
 	for _, tg := range kubeTargets() {
 		chart, _ := chartOf(t, apps(t)[0], tg, target.Overrides{})
 		assertGoldens(t, "../../testdata/layout/helm/"+tg.Name(), chart.Files)
+	}
+}
+
+// manifestFile is a hand-written manifest as render.Manifests makes one:
+// its YAML, and its objects (unstructured, as a kind render does not know
+// would be).
+func manifestFile(t testing.TB, manifest string) render.File {
+	t.Helper()
+	f := render.File{Path: "objects.yaml", Data: []byte(manifest), Mode: 0o644, Kind: render.KindManifest}
+	for _, doc := range strings.Split(manifest, "\n---\n") {
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			t.Fatal(err)
+		}
+		f.Objects = append(f.Objects, &unstructured.Unstructured{Object: obj})
+	}
+	return f
+}
+
+// TestHelmValuesReachTheirObjects: every chart offers only values its
+// templates use, and setting one changes the object: an Ingress chart's
+// host (its values.yaml speaks of no HTTPRoute), and a key added to the env
+// of a service whose spec sets none (its ConfigMap gains the key, and the
+// pods' config hash changes).
+func TestHelmValuesReachTheirObjects(t *testing.T) {
+	shop := apps(t)[1]
+	ingress, _ := target.Lookup("ingress")
+	minikube, _ := target.Lookup("minikube")
+
+	chart, _ := chartOf(t, shop, ingress, target.Overrides{})
+	dir := writeChart(t, chart)
+	values, err := os.ReadFile(filepath.Join(dir, layout.ValuesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(values, []byte("HTTPRoute")) || !bytes.Contains(values, []byte("host: the host its Ingress rules match")) {
+		t.Errorf("the ingress chart's values.yaml describes values it does not have:\n%s", values)
+	}
+	cs := changes(t, helmtest.Template(t, dir, nil, nil), helmtest.Template(t, dir, []string{"services.storefront.host=shop.example.test"}, nil))
+	if len(cs) != 1 || cs[0].Kind != "Ingress" || len(cs[0].Fields) != 1 || cs[0].Fields[0].Path != "spec.rules[matches=*].host" || fmt.Sprint(cs[0].Fields[0].To) != "shop.example.test" {
+		t.Errorf("--set services.storefront.host changed:%s", describe(cs))
+	}
+
+	chart, plain := chartOf(t, shop, minikube, target.Overrides{})
+	if !slices.ContainsFunc(plain.Files, func(f render.File) bool {
+		return f.Path == "pricing-configmap.yaml" && !bytes.Contains(f.Data, []byte("\ndata:"))
+	}) {
+		t.Fatal("the test needs a service whose ConfigMap has no data (shop's pricing)")
+	}
+	dir = writeChart(t, chart)
+	cs = changes(t, helmtest.Template(t, dir, nil, nil), helmtest.Template(t, dir, []string{"services.pricing.env.PRICING_CURRENCY=EUR", "services.cart.env.CART_TTL=30"}, nil))
+	var got []string
+	for _, c := range cs {
+		for _, f := range c.Fields {
+			got = append(got, c.ID+" "+f.Path+"="+fmt.Sprint(f.To))
+		}
+	}
+	want := []string{
+		"ConfigMap shop/shop-cart-configmap data.CART_TTL=30",
+		"ConfigMap shop/shop-pricing-configmap data=map[PRICING_CURRENCY:EUR]",
+		`Deployment shop/shop-cart spec.template.metadata.annotations["synctl.dev/config-hash"]=`,
+		`Deployment shop/shop-pricing spec.template.metadata.annotations["synctl.dev/config-hash"]=`,
+	}
+	slices.Sort(got)
+	if len(got) != len(want) {
+		t.Fatalf("setting env changed:%s", describe(cs))
+	}
+	for i := range want {
+		if !strings.HasPrefix(got[i], want[i]) {
+			t.Errorf("setting env: got %s, want %s...", got[i], want[i])
+		}
 	}
 }

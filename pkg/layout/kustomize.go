@@ -16,6 +16,9 @@ const (
 	BaseDir           = "base"
 	OverlaysDir       = "overlays"
 	patchesDir        = "patches"
+	// appDir, in an overlay, sets the target's namespace on the base when
+	// the targets put the app in namespaces of their own.
+	appDir = "app"
 )
 
 // Kinds of the layouts' own files, beside render's.
@@ -31,6 +34,8 @@ const (
 type kustomization struct {
 	APIVersion string `yaml:"apiVersion"`
 	Kind       string `yaml:"kind"`
+	// Namespace is set on every object the kustomization holds.
+	Namespace string `yaml:"namespace,omitempty"`
 	// Resources is written even when empty: Kustomize refuses a
 	// kustomization with nothing in it, and a base may share nothing.
 	Resources []string `yaml:"resources"`
@@ -50,6 +55,9 @@ func newKustomization() kustomization {
 // overlay is what one target's overlay holds beyond the base.
 type overlay struct {
 	bundle *render.Bundle
+	// namespace is the one its app/ kustomization sets on the base, when
+	// the targets put the app in namespaces of their own.
+	namespace string
 	// added are the objects only some targets have, in the target's order.
 	added []object
 	// patched are the target's objects that differ from the base, with
@@ -98,6 +106,43 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 			return nil, err
 		}
 	}
+	// Targets that put the app in namespaces of their own share its
+	// objects all the same: those are matched without their namespace, the
+	// base holds them without one, and each overlay sets its namespace.
+	appNS := make([]string, len(bundles))
+	for i := range objs {
+		appNS[i] = appNamespace(objs[i])
+	}
+	perTarget := !slices.Contains(appNS, "") && slices.ContainsFunc(appNS, func(ns string) bool { return ns != appNS[0] })
+	inApp := map[objectID]bool{}
+	if perTarget {
+		for i := range objs {
+			for j := range objs[i] {
+				o := &objs[i][j]
+				if o.id.Namespace != appNS[i] {
+					continue
+				}
+				o.id.Namespace = ""
+				inApp[o.id] = true
+				if meta, ok := o.doc["metadata"].(map[string]any); ok {
+					delete(meta, "namespace")
+				}
+			}
+		}
+	}
+	// withNamespace is o as target i writes it: in the app's namespace
+	// where the layout took it out.
+	withNamespace := func(o object, i int) object {
+		if !inApp[o.id] {
+			return o
+		}
+		o.id.Namespace = appNS[i]
+		o.doc = deepCopy(o.doc).(map[string]any)
+		if meta, ok := o.doc["metadata"].(map[string]any); ok {
+			meta["namespace"] = appNS[i]
+		}
+		return o
+	}
 	// docs[id][i] is target i's version of the object, nil where it has none.
 	docs := map[objectID][]map[string]any{}
 	for i, os := range objs {
@@ -111,6 +156,10 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 	// The base's version of each object every target has.
 	base := map[objectID]map[string]any{}
 	for id, versions := range docs {
+		if perTarget && !inApp[id] {
+			// Only what the overlays' namespace applies to is shared.
+			continue
+		}
 		if !slices.ContainsFunc(versions, func(v map[string]any) bool { return v == nil }) {
 			vals := make([]any, len(versions))
 			for i, v := range versions {
@@ -123,10 +172,13 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 	overlays := make([]overlay, len(bundles))
 	for i, b := range bundles {
 		ov := overlay{bundle: b}
+		if perTarget {
+			ov.namespace = appNS[i]
+		}
 		for _, o := range objs[i] {
 			c, inBase := base[o.id]
 			if !inBase {
-				ov.added = append(ov.added, o)
+				ov.added = append(ov.added, withNamespace(o, i))
 				continue
 			}
 			d, differs := subtract(o.doc, c)
@@ -143,6 +195,7 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 				p["metadata"] = meta
 			}
 			meta["name"] = o.id.Name
+			o = withNamespace(o, i)
 			if o.id.Namespace != "" {
 				meta["namespace"] = o.id.Namespace
 			}
@@ -176,7 +229,7 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 	}
 	files = append(append(files, kf), baseFiles...)
 
-	for _, ov := range overlays {
+	for i, ov := range overlays {
 		dir := path.Join(OverlaysDir, ov.bundle.Target)
 		added, err := groupFiles(dir, cmd, ov.added)
 		if err != nil {
@@ -184,6 +237,20 @@ func Kustomize(bundles []*render.Bundle, cmd string) (*render.Bundle, error) {
 		}
 		k := newKustomization()
 		k.Resources = []string{"../../" + BaseDir}
+		if perTarget {
+			// The base in the target's namespace; the overlay's own
+			// objects keep theirs (some are in other namespaces, or in
+			// none, which a namespace: here would change).
+			app := newKustomization()
+			app.Namespace = appNS[i]
+			app.Resources = []string{"../../../" + BaseDir}
+			af, err := yamlFile(path.Join(dir, appDir, KustomizationFile), cmd, KindKustomization, app)
+			if err != nil {
+				return nil, err
+			}
+			files = append(files, af)
+			k.Resources = []string{appDir}
+		}
 		for _, f := range added {
 			k.Resources = append(k.Resources, path.Base(f.Path))
 		}

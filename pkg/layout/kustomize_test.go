@@ -116,7 +116,11 @@ func TestKustomizeBuildsEachTarget(t *testing.T) {
 }
 
 // overlay is what an overlay's kustomization.yaml adds and patches.
-type overlay struct{ added, patched []id }
+type overlay struct {
+	added, patched []id
+	// namespace is the one the overlay sets on the base, if any.
+	namespace string
+}
 
 // overlayOf reads the overlay of tg from the layout's files: the objects
 // of the resources it lists beside the base, and of its patches.
@@ -137,6 +141,15 @@ func overlayOf(t testing.TB, k *render.Bundle, tg string) overlay {
 	var o overlay
 	for _, r := range kz.Resources {
 		if r == "../../"+layout.BaseDir {
+			continue
+		}
+		if app, ok := files[path.Join(dir, r, layout.KustomizationFile)]; ok {
+			// The base, in the target's namespace.
+			var akz struct{ Namespace string }
+			if err := yaml.Unmarshal(app, &akz); err != nil {
+				t.Fatal(err)
+			}
+			o.namespace = akz.Namespace
 			continue
 		}
 		data, ok := files[path.Join(dir, r)]
@@ -203,6 +216,20 @@ func TestKustomizeIsWhatDiffReports(t *testing.T) {
 				t.Fatal(err)
 			}
 			fromObjs := bundleObjects(t, from)
+			of, ot := overlayOf(t, k, from.Target), overlayOf(t, k, to.Target)
+			// Where the targets put the app in namespaces of their own, the
+			// layout shares the app's objects across them: keys leave those
+			// namespaces out, and a move between them is no change.
+			nsFree := func(k string) string {
+				if of.namespace == "" {
+					return k
+				}
+				parts := strings.SplitN(k, "/", 4)
+				if parts[2] == of.namespace || parts[2] == ot.namespace {
+					parts[2] = ""
+				}
+				return strings.Join(parts, "/")
+			}
 			var removed, added, changed []string
 			for _, c := range res.Changes {
 				if c.Type != diff.TypeKubernetes {
@@ -210,22 +237,35 @@ func TestKustomizeIsWhatDiffReports(t *testing.T) {
 				}
 				switch {
 				case c.Op == diff.OpRemoved:
-					removed = append(removed, changeKey(c))
+					removed = append(removed, nsFree(changeKey(c)))
 				case c.Op == diff.OpAdded:
-					added = append(added, changeKey(c))
+					added = append(added, nsFree(changeKey(c)))
+				case c.Op == diff.OpChanged && movedFrom(fromObjs, c) != "" && nsFree(movedFrom(fromObjs, c)) == nsFree(changeKey(c)):
+					// Moved from one app namespace to the other: the same
+					// object to the layout, patched where more than its
+					// namespace changed.
+					if slices.ContainsFunc(c.Fields, func(f diff.Field) bool { return f.Path != "metadata.namespace" }) {
+						changed = append(changed, nsFree(changeKey(c)))
+					}
 				case c.Op == diff.OpChanged && movedFrom(fromObjs, c) != "":
 					// Matched by group, kind and name across namespaces:
 					// two objects to Kustomize.
-					removed = append(removed, movedFrom(fromObjs, c))
-					added = append(added, changeKey(c))
+					removed = append(removed, nsFree(movedFrom(fromObjs, c)))
+					added = append(added, nsFree(changeKey(c)))
 				default:
-					changed = append(changed, changeKey(c))
+					changed = append(changed, nsFree(changeKey(c)))
 				}
 			}
 			if a.name == "builtin" && (len(removed) == 0 || len(added) == 0 || len(changed) == 0) {
 				t.Fatalf("diff %s -> %s: removed %v, added %v, changed %v; the test needs some of each", from.Target, to.Target, removed, added, changed)
 			}
-			of, ot := overlayOf(t, k, from.Target), overlayOf(t, k, to.Target)
+			keys := func(ids []id) []string {
+				var out []string
+				for _, k := range keys(ids) {
+					out = append(out, nsFree(k))
+				}
+				return sorted(out)
+			}
 			if got, want := keys(of.added), sorted(removed); !slices.Equal(got, want) {
 				t.Errorf("overlays/%s adds\n  %v\ndiff reports removed\n  %v", from.Target, got, want)
 			}
@@ -303,10 +343,13 @@ func TestKustomizeFiles(t *testing.T) {
 					refs = append(refs, p.Path)
 				}
 				for _, r := range refs {
-					if r == "../../"+layout.BaseDir {
+					if r == "../../"+layout.BaseDir || r == "../../../"+layout.BaseDir {
 						continue
 					}
 					p := path.Join(dir, r)
+					if have[path.Join(p, layout.KustomizationFile)] {
+						continue // a kustomization of its own: the base in a namespace
+					}
 					if !have[p] {
 						t.Errorf("%s lists %s, which the layout lacks", f.Path, r)
 					}
@@ -413,5 +456,57 @@ func TestKustomizeRefuses(t *testing.T) {
 	if err := layout.CheckTargets(layout.FormatKustomize, []target.Target{gke, docker}); err == nil ||
 		err.Error() != "--format kustomize arranges Kubernetes manifests, and docker renders none; choose among minikube, gke, ingress, e.g. --target minikube,gke,ingress" {
 		t.Errorf("CheckTargets: %v", err)
+	}
+}
+
+// TestKustomizePerTargetNamespaces: targets that put the app in namespaces
+// of their own still share a base, which holds the app's objects without a
+// namespace; each overlay sets its target's (Kustomize's namespace:), and
+// builds to exactly the target's objects.
+func TestKustomizePerTargetNamespaces(t *testing.T) {
+	kc := kubectl(t)
+	data, err := os.ReadFile("../../testdata/apps/shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := strings.Replace(string(data), "    minikube:\n      namespace: shop\n", "    minikube:\n      namespace: shop-dev\n", 1)
+	spec = strings.Replace(spec, "    gke:\n", "    gke:\n      namespace: shop-prod\n", 1)
+	if !strings.Contains(spec, "shop-dev") || !strings.Contains(spec, "shop-prod") {
+		t.Fatal("testdata/apps/shop.yaml changed: the test cannot give each target a namespace")
+	}
+	p, err := target.Load("shop.yaml", []byte(spec), target.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := app{name: "shop", plan: p, spec: "shop.yaml"}
+	kube := kubeTargets()
+	k, bundles := kustomize(t, a, target.Overrides{}, kube...)
+	var base []string
+	for _, f := range k.Files {
+		if strings.HasPrefix(f.Path, layout.BaseDir+"/") && f.Kind == render.KindManifest {
+			base = append(base, f.Path)
+			if bytes.Contains(f.Data, []byte("namespace: shop")) {
+				t.Errorf("%s names a target's namespace:\n%s", f.Path, f.Data)
+			}
+		}
+	}
+	if len(base) < 5 {
+		t.Errorf("the base holds %v: the targets share the app's objects whatever their namespaces", base)
+	}
+	dir := filepath.Join(t.TempDir(), "k8s")
+	write(t, dir, render.Placement{Bundle: k})
+	for _, b := range bundles {
+		got := parseObjects(t, "overlay "+b.Target, build(t, kc, filepath.Join(dir, layout.OverlaysDir, b.Target)))
+		sameObjects(t, "overlays/"+b.Target, bundleObjects(t, b), got)
+	}
+	readme, _ := os.ReadFile(filepath.Join(dir, render.ReadmeFileName))
+	if !bytes.Contains(readme, []byte("The targets put the app in namespaces of their own (`shop-dev` for minikube, `shop-prod` for gke, `shop` for ingress)")) {
+		t.Errorf("the README does not say how the namespaces are set:\n%s", readme)
+	}
+	for ns, tg := range map[string]string{"shop-dev": "minikube", "shop-prod": "gke", "shop": "ingress"} {
+		kf, err := os.ReadFile(filepath.Join(dir, layout.OverlaysDir, tg, "app", layout.KustomizationFile))
+		if err != nil || !bytes.Contains(kf, []byte("\nnamespace: "+ns+"\n")) {
+			t.Errorf("overlays/%s/app sets no namespace %s: %v\n%s", tg, ns, err, kf)
+		}
 	}
 }

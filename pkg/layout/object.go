@@ -1,17 +1,13 @@
 package layout
 
 import (
-	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"strings"
 
 	yamlv3 "gopkg.in/yaml.v3"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/yaml"
 
 	"github.com/synctl/synctl/pkg/render"
@@ -39,12 +35,15 @@ type object struct {
 	// holds other objects too.
 	file   string
 	shared bool
-	// doc is the object as encoding/json decodes it, numbers as
-	// json.Number, so that it marshals back to the same values.
+	// doc is the object as render.Document gives it (integers as int),
+	// a document of its own: the layouts may change it.
 	doc map[string]any
 }
 
-// objects reads the Kubernetes objects of b's manifests, in file order.
+// objects are the Kubernetes objects of b's manifests, in file order: the
+// typed objects the render holds (whatever their kind), each as the
+// document its manifest has, keyed by apiVersion, kind, namespace and name.
+// Nothing is parsed back from YAML.
 func objects(b *render.Bundle) ([]object, error) {
 	var out []object
 	seen := map[objectID]string{}
@@ -52,9 +51,16 @@ func objects(b *render.Bundle) ([]object, error) {
 		if f.Kind != render.KindManifest {
 			continue
 		}
-		docs, err := decodeDocs(f.Data)
-		if err != nil {
-			return nil, fmt.Errorf("%s bundle, %s: %w", b.Target, f.Path, err)
+		if len(f.Objects) == 0 {
+			return nil, fmt.Errorf("%s bundle, %s: a manifest without its typed objects; layouts arrange what render built (render.Manifests keeps them)", b.Target, f.Path)
+		}
+		docs := make([]map[string]any, len(f.Objects))
+		for i, obj := range f.Objects {
+			doc, err := render.Document(obj)
+			if err != nil {
+				return nil, fmt.Errorf("%s bundle, %s, object %d: %w", b.Target, f.Path, i+1, err)
+			}
+			docs[i] = doc
 		}
 		for i, doc := range docs {
 			id, err := identify(doc)
@@ -69,37 +75,6 @@ func objects(b *render.Bundle) ([]object, error) {
 		}
 	}
 	return out, nil
-}
-
-// decodeDocs splits a YAML stream into its documents, read as kubectl
-// reads them (sigs.k8s.io/yaml's YAML-to-JSON conversion); documents that
-// hold only comments are skipped.
-func decodeDocs(data []byte) ([]map[string]any, error) {
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var docs []map[string]any
-	for {
-		raw, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			return docs, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		j, err := yaml.YAMLToJSON(raw)
-		if err != nil {
-			return nil, err
-		}
-		if string(bytes.TrimSpace(j)) == "null" {
-			continue
-		}
-		var doc map[string]any
-		dec := json.NewDecoder(bytes.NewReader(j))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
-			return nil, fmt.Errorf("not a YAML mapping: %w", err)
-		}
-		docs = append(docs, doc)
-	}
 }
 
 func identify(doc map[string]any) (objectID, error) {

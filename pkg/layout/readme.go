@@ -7,13 +7,13 @@ import (
 	"strings"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// applyFlags are those of every bundle's apply command: server-side, with
-// one field manager, as the targets' own READMEs say (mixing client- and
-// server-side apply conflicts on the lists the Gateway API CRDs default).
-const applyFlags = "kubectl apply --server-side --field-manager=synctl"
+// applyFlags are those of every bundle's apply command, as the targets' own
+// READMEs give it.
+const applyFlags = platform.KubectlApply
 
 // markdown builds a README: prose is written out here, the facts (objects,
 // fields, URLs, values) come from the layout.
@@ -49,6 +49,13 @@ func (m *markdown) wiring(b *render.Bundle) {
 	m.WriteString("\n")
 }
 
+// bundleCommand is a bundle's command (which names the spec as seen from
+// the layout's directory, and the flags that made the bundle) writing into
+// dir rather than ".".
+func bundleCommand(cmd, dir string) string {
+	return strings.Replace(cmd, " --out .", " --out "+dir, 1)
+}
+
 func backquoted(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
@@ -71,9 +78,24 @@ func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render
 	var m markdown
 	m.p("# %s — Kustomize layout of %s", b.App, backquoted(targets))
 	m.p("`%s/` holds what the targets share; `%s/<target>/` adds the objects only that target has and patches in the fields it sets differently. "+
-		"Each overlay builds to exactly the objects `synctl render --target <target>` writes.", BaseDir, OverlaysDir)
+		"Each overlay builds to exactly the objects of its target's own bundle, rendered from the same spec.", BaseDir, OverlaysDir)
+	if len(overlays) > 0 && overlays[0].namespace != "" {
+		var each []string
+		for _, ov := range overlays {
+			each = append(each, fmt.Sprintf("`%s` for %s", ov.namespace, ov.bundle.Target))
+		}
+		m.p("The targets put the app in namespaces of their own (%s): `%s/` holds the app's objects without a namespace, "+
+			"and each overlay's `%s/` sets its target's with Kustomize's `namespace:`. The overlay's other objects keep the namespaces they have.",
+			strings.Join(each, ", "), BaseDir, appDir)
+	}
 	m.p("## Apply it")
-	m.p("Prepare the cluster as the target's own bundle README says (`synctl render --target <target> --out DIR` writes it), then apply the target's overlay in place of the bundle:")
+	m.p("Prepare the cluster as the target's own bundle README says, then apply the target's overlay in place of the bundle. From this directory, each target's bundle is written by:")
+	var writes []string
+	for _, ov := range overlays {
+		writes = append(writes, bundleCommand(ov.bundle.Command, "DIR/"+ov.bundle.Target))
+	}
+	m.code("sh", writes...)
+	m.p("and its overlay applied by:")
 	var apply []string
 	for _, t := range targets {
 		apply = append(apply, applyFlags+" -k "+OverlaysDir+"/"+t)
@@ -118,13 +140,17 @@ func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render
 	return m.file(b.Command)
 }
 
-func helmReadme(b *render.Bundle, chart string, uses []*valueUse) render.File {
+// helmReadme is the README of chart b, made from the bundle whose command
+// is bundleCmd.
+func helmReadme(b *render.Bundle, bundleCmd, chart string, uses []*valueUse) render.File {
 	var m markdown
 	m.p("# %s — Helm chart for `%s`", b.App, b.Target)
-	m.p("With its default values, this chart renders exactly the objects `synctl render --target %s` writes. "+
+	m.p("With its default values, this chart renders exactly the objects of the `%s` bundle rendered from the same spec. "+
 		"Its values are what one install may set differently: images, replicas, resources, the namespace, hostnames and addresses, and the env each service's ConfigMap carries.", b.Target)
 	m.p("## Install it")
-	m.p("Prepare the cluster as the target's own bundle README says (`synctl render --target %s --out DIR` writes it), then, from this directory:", b.Target)
+	m.p("Prepare the cluster as the target's own bundle README says. From this directory, the bundle is written by:")
+	m.code("sh", bundleCommand(bundleCmd, "DIR"))
+	m.p("Then, from this directory:")
 	m.code("sh",
 		"helm upgrade --install "+b.App+" .",
 		"# or without a Helm release:",

@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	yamlv4 "go.yaml.in/yaml/v4"
 
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -20,11 +21,11 @@ const ComposeFileName = "compose.yaml"
 // HostGatewayName is the name containers on the default bridge use for the
 // docker host; on Linux it resolves only with an extra_hosts host-gateway
 // entry, which Compose adds to every service whose URLs use it.
-const HostGatewayName = "host.docker.internal"
+const HostGatewayName = platform.HostGateway
 
 // hostGateway is docker's special extra_hosts value for the host's address
 // on the container's network.
-const hostGateway = "host-gateway"
+const hostGateway = platform.HostGatewayTarget
 
 // BrowserEnvKey labels a compose service (and annotates a pod template) with
 // the env vars whose URLs the browser resolves, so that `synctl validate`

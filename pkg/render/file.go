@@ -43,6 +43,10 @@ type File struct {
 	// scripts, 0600 for keys).
 	Mode fs.FileMode
 	Kind Kind
+	// Objects are the typed objects a manifest holds, in order (nil for
+	// other files): what the layouts read, so that no consumer parses the
+	// YAML back. Document gives each as the YAML has it.
+	Objects []any
 }
 
 // Bundle is one target's rendering of one app: what it is, how it is wired

@@ -3,7 +3,6 @@ package render
 import (
 	"bytes"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -43,7 +43,7 @@ const (
 	// object finds its namespace.
 	NamespacesFile = "00-namespaces.yaml"
 	labelApp       = "app"
-	configHashAn   = "synctl.dev/config-hash"
+	configHashAn   = platform.ConfigHashAnnotation
 	dataVolume     = "data"
 	secretsVolume  = "secrets"
 )
@@ -165,11 +165,7 @@ func (k *Kube) configMap(s *topology.Service) *corev1.ConfigMap {
 
 // configHash changes whenever the ConfigMap's data does, so that a changed
 // wiring rolls the pods that read it (env from a ConfigMap is read at start).
-func configHash(cm *corev1.ConfigMap) string {
-	b, _ := json.Marshal(cm.Data) // map keys marshal sorted
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
-}
+func configHash(cm *corev1.ConfigMap) string { return platform.ConfigHash(cm.Data) }
 
 func (k *Kube) pvc(s *topology.Service) *corev1.PersistentVolumeClaim {
 	return &corev1.PersistentVolumeClaim{
@@ -578,37 +574,58 @@ func Manifests(objs []Object, cmd string) ([]File, error) {
 			files[i].Data = append(files[i].Data, "---\n"...)
 		}
 		files[i].Data = append(files[i].Data, doc...)
+		files[i].Objects = append(files[i].Objects, o.Obj)
 	}
 	return files, nil
+}
+
+// Document is obj as its manifest holds it, as a generic document: the
+// values sigs.k8s.io/yaml would decode from the manifest (integers as int),
+// without status and the empty noise marshalObject leaves out. Any kind
+// works, typed or unstructured; each call returns a document of its own.
+func Document(obj any) (map[string]any, error) {
+	doc, _, err := document(obj)
+	return doc, err
 }
 
 // marshalObject writes one object as YAML without the noise the typed
 // structs carry: status, null fields (creationTimestamp) and empty
 // resources/strategy blocks. Keys come out sorted, so output is stable.
 func marshalObject(obj any) ([]byte, error) {
+	doc, ints, err := document(obj)
+	if err != nil {
+		return nil, err
+	}
+	if ints {
+		return yamlv2.Marshal(doc)
+	}
+	return yaml.Marshal(doc)
+}
+
+// document is obj as a generic document without status and empty noise;
+// ints reports whether every number in it is an int (which yaml.v2 emits
+// as sigs.k8s.io/yaml would), false when one stayed a json.Number.
+func document(obj any) (doc map[string]any, ints bool, err error) {
 	if d, ok := docOf(reflect.ValueOf(obj)); ok {
 		if doc, ok := d.(map[string]any); ok {
 			delete(doc, "status")
 			prune(doc)
-			return yamlv2.Marshal(doc)
+			return doc, true, nil
 		}
 	}
 	j, err := json.Marshal(obj)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(j))
 	dec.UseNumber()
 	if err := dec.Decode(&doc); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	delete(doc, "status")
 	prune(doc)
-	if v, ok := yamlValue(doc); ok {
-		return yamlv2.Marshal(v)
-	}
-	return yaml.Marshal(doc)
+	_, ints = yamlValue(doc)
+	return doc, ints, nil
 }
 
 // yamlValue converts a decoded JSON document into the values that

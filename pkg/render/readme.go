@@ -40,6 +40,9 @@ type Readme struct {
 	Verify string
 	// Notes say why the bundle looks as it does.
 	Notes []string
+	// SpecNote, when set, says where the spec the commands name came from
+	// (no file holds one read from standard input).
+	SpecNote string
 	// Graph is the topology as a Mermaid flowchart.
 	Graph string
 }
@@ -54,7 +57,7 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Key, URL, SetOn, UsedBy string
 	}
 	data := struct {
-		Header, App, Target, Description, Command, Verify, Graph string
+		Header, App, Target, Description, Command, Verify, Graph, SpecNote string
 		// Open lists the URLs the browser opens, one per frontend.
 		Open    []string
 		Hops    []hop
@@ -70,6 +73,7 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Graph:       r.Graph,
 		BringUp:     r.BringUp,
 		Notes:       r.Notes,
+		SpecNote:    r.SpecNote,
 	}
 	for _, u := range b.Wiring.URLs {
 		if u.Entry {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -66,7 +67,7 @@ func (c *dockerConfig) Readme(b *Build) render.Readme {
 		Verify:  b.Verify(),
 		Notes: append(composeNotes(b),
 			"The containers use the default bridge (`network_mode: bridge`), as plain `docker run` does: they cannot resolve each other by name, so a service's own calls go through the other service's published host port.",
-			"`"+render.HostGatewayName+"` resolves on Linux only with `extra_hosts: "+render.HostGatewayName+":host-gateway`; synctl adds it to every service whose URLs go through the host, in the colon form every Compose v2 accepts.",
+			"`"+render.HostGatewayName+"` resolves on Linux only with `extra_hosts: "+render.HostGatewayName+":"+platform.HostGatewayTarget+"`; synctl adds it to every service whose URLs go through the host, in the colon form every Compose v2 accepts.",
 		),
 	}
 }

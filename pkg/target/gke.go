@@ -14,6 +14,7 @@ import (
 
 	"github.com/synctl/synctl/pkg/gkeapi"
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -78,7 +79,7 @@ func (gke) Configure(sec *topology.Section, ov Overrides) Config {
 	}
 	s.GatewayNamespace = cmp.Or(s.GatewayNamespace, "gateway-infra")
 	s.Gateway = cmp.Or(s.Gateway, "app-gateway")
-	s.GatewayClass = cmp.Or(s.GatewayClass, "gke-l7-global-external-managed")
+	s.GatewayClass = cmp.Or(s.GatewayClass, platform.GKEDefaultClass)
 	s.Address = cmp.Or(s.Address, addressPlaceholder)
 	sec.Label("gatewayNamespace", s.GatewayNamespace, 63)
 	sec.Subdomain("gateway", s.Gateway)

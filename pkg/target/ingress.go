@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -44,8 +45,8 @@ const (
 	ingressNginxNamespace = "ingress-nginx"
 	// ingress-nginx's annotations: regular-expression paths, and the
 	// rewrite that passes only what follows the prefix to the backend.
-	annotationUseRegex      = "nginx.ingress.kubernetes.io/use-regex"
-	annotationRewriteTarget = "nginx.ingress.kubernetes.io/rewrite-target"
+	annotationUseRegex      = platform.IngressNginxUseRegex
+	annotationRewriteTarget = platform.IngressNginxRewriteTarget
 )
 
 func (ingress) Name() string { return "ingress" }
@@ -168,7 +169,7 @@ func (c *ingressConfig) ingressObject(k *render.Kube, s *topology.Service) *netw
 			specific := networkingv1.PathTypeImplementationSpecific
 			path.Path = regexp.QuoteMeta(c.Paths[s.Name]) + "(/|$)(.*)"
 			path.PathType = &specific
-			ing.Annotations = map[string]string{annotationUseRegex: "true", annotationRewriteTarget: "/$2"}
+			ing.Annotations = map[string]string{annotationUseRegex: "true", annotationRewriteTarget: platform.IngressNginxStripPrefix}
 		}
 	}
 	class := c.IngressClass
@@ -205,7 +206,7 @@ func (c *ingressConfig) Readme(b *Build) render.Readme {
 		"Resource requests are set only where the autoscaler needs one (CPU, to measure use against); Minikube schedules everything else on one node.",
 	)
 	if c.byPath() {
-		notes = append(notes, "Each api's Ingress matches its prefix as a regular expression and rewrites the path to what follows it (`"+annotationRewriteTarget+": /$2`): the api serves its routes at its root. The Gateway API does the same with a URLRewrite filter.")
+		notes = append(notes, "Each api's Ingress matches its prefix as a regular expression and rewrites the path to what follows it (`"+annotationRewriteTarget+": "+platform.IngressNginxStripPrefix+"`): the api serves its routes at its root. The Gateway API does the same with a URLRewrite filter.")
 	} else {
 		notes = append(notes, "Each public service has its own hostname, so no path is rewritten; the browser calls the apis on their own origins (CORS).")
 	}

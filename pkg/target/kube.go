@@ -11,15 +11,14 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
-// What the Kubernetes targets (minikube, gke) share.
+// What the Kubernetes targets (those whose Stdout is manifests) share.
 
-// applyCommand applies a bundle directory. Server-side apply with one field
-// manager: mixing it with client-side apply conflicts on the lists the
-// Gateway API CRDs default.
-const applyCommand = "kubectl apply --server-side --field-manager=synctl -f ."
+// applyCommand applies a bundle directory (platform.KubectlApply).
+const applyCommand = platform.KubectlApply + " -f ."
 
 // namespace checks the app's namespace, defaulting it to the app's name.
 func namespace(sec *topology.Section, spec *string, ov Overrides) {

@@ -178,7 +178,11 @@ func (c *nginxConfig) Readme(b *Build) render.Readme {
 	}
 	notes := composeNotes(b)
 	if len(relative) > 0 {
-		notes = append(notes, strings.Join(relative, ", ")+" is relative: the browser reuses the scheme, host and port it loaded the page from, so there is no CORS and nothing but nginx is published.")
+		verb := "is"
+		if len(relative) > 1 {
+			verb = "are"
+		}
+		notes = append(notes, andList(relative)+" "+verb+" relative: the browser reuses the scheme, host and port it loaded the page from, so there is no CORS and nothing but nginx is published.")
 	}
 	notes = append(notes,
 		"The key is ECDSA P-256 made in-process (no openssl step), and TLS keeps nginx's default cipher list: a list of only ECDHE-RSA suites (as hand-written setups often have) cannot serve an ECDSA certificate.",
@@ -190,4 +194,12 @@ func (c *nginxConfig) Readme(b *Build) render.Readme {
 
 func (c *nginxConfig) Front() (string, string) {
 	return proxyName, fmt.Sprintf("TLS :%d, :%d redirects", c.HTTPSPort, c.HTTPPort)
+}
+
+// andList joins items as prose: "a", "a and b", "a, b and c".
+func andList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

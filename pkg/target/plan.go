@@ -67,6 +67,7 @@ func (p *Plan) Render(t Target, inv Invocation) (*render.Bundle, error) {
 	bundle := &render.Bundle{Target: t.Name(), App: p.Model.Name, Command: b.Command(), Wiring: b.Wiring, Files: files, Stdout: t.Stdout()}
 	rd := cfg.Readme(b)
 	rd.Description = t.Description()
+	rd.SpecNote = inv.SpecNote()
 	rd.Graph = graphOf(p.Model, b.Wiring, t, cfg).Mermaid()
 	readme, err := render.ReadmeFile(bundle, p.Model, rd)
 	if err != nil {

@@ -5,8 +5,8 @@ import (
 	"strings"
 )
 
-// registry lists every target, in the order the seed note walks through
-// them. A new target is a file of its own and one line here.
+// registry lists every target, from the simplest setup (containers on one
+// host) to the cloud ones; reports and READMEs keep this order. A new target is a file of its own and one line here.
 var registry = []Target{
 	docker{},
 	dockerNetwork{},

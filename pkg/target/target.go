@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -66,7 +67,7 @@ func (b *Build) Command() string { return b.Invocation.Command(b.Target, true) }
 
 // Verify are the arguments of `synctl verify` for the bundle's README.
 func (b *Build) Verify(extra ...string) string {
-	return strings.Join(append(b.Invocation.args("verify", b.Target), extra...), " ")
+	return b.Invocation.Line("verify", b.Target, extra...)
 }
 
 // Flag is a command-line setting a target may take beyond the spec.
@@ -129,6 +130,14 @@ func CheckFlags(targets []Target, ov Overrides) error {
 	return nil
 }
 
+// StdinSpec is the -f value that reads the spec from standard input.
+const StdinSpec = "-"
+
+// SpecPlaceholder stands for a spec read from standard input in the
+// commands a bundle records, which read it from standard input again
+// ("-f - < SPEC.yaml"): "-f -" alone would wait for a spec on the terminal.
+const SpecPlaceholder = "SPEC.yaml"
+
 // Invocation is how a bundle was asked for: the spec file as the command
 // line names it, and the command-line values.
 type Invocation struct {
@@ -138,20 +147,43 @@ type Invocation struct {
 	Overrides Overrides
 }
 
+// SpecNote says where the spec the commands name came from when no file
+// holds it (it was read from standard input), and "" otherwise.
+func (inv Invocation) SpecNote() string {
+	if inv.Spec != StdinSpec {
+		return ""
+	}
+	return "The spec was read from standard input, so the commands read it from there again: `" + SpecPlaceholder + "` stands for it. Save the spec under that name here, or put its path in its place."
+}
+
 // Command is the synctl command that renders t's bundle again; with out, it
 // writes into the current directory (the bundle's own).
 func (inv Invocation) Command(t Target, out bool) string {
-	args := inv.args("render", t)
 	if out {
-		args = append(args, "--out", ".")
+		return inv.Line("render", t, "--out", ".")
 	}
-	return strings.Join(args, " ")
+	return inv.Line("render", t)
+}
+
+// Line is the shell line "synctl VERB -f SPEC --target T", the flags that
+// apply to t, then extra; a spec read from standard input is redirected
+// from SpecPlaceholder.
+func (inv Invocation) Line(verb string, t Target, extra ...string) string {
+	line := strings.Join(append(inv.args(verb, t), extra...), " ")
+	if inv.Spec == StdinSpec {
+		line += " < " + SpecPlaceholder
+	}
+	return line
 }
 
 // args are "synctl VERB -f SPEC --target T" and the flags that apply to t.
 func (inv Invocation) args(verb string, t Target) []string {
 	args := []string{"synctl", verb}
-	if inv.Spec != "" {
+	switch inv.Spec {
+	case "":
+	case StdinSpec:
+		args = append(args, "-f", StdinSpec)
+	default:
 		args = append(args, "-f", shellWord(inv.Spec))
 	}
 	args = append(args, "--target", t.Name())
@@ -175,9 +207,4 @@ func (inv Invocation) args(verb string, t Target) []string {
 }
 
 // shellWord quotes s for a POSIX shell when it needs quoting.
-func shellWord(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:@,+") == "" {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
+func shellWord(s string) string { return platform.ShellWord(s) }

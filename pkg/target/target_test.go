@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/x509"
+	"encoding/json"
 	"encoding/pem"
 	"go/ast"
 	"go/parser"
@@ -33,6 +34,7 @@ import (
 	"github.com/synctl/synctl/internal/golden"
 	"github.com/synctl/synctl/pkg/gkeapi"
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -250,31 +252,80 @@ func TestNoTargetSwitchOutside(t *testing.T) {
 	}
 }
 
-// TestSeedWiring: the built-in app's wiring is the seed note's table. The
-// note writes nginx's entry URL as http(s)://localhost: port 80 redirects
-// to https://localhost, the URL that serves the page.
-func TestSeedWiring(t *testing.T) {
-	want := map[string][3]string{
-		"docker":         {"http://localhost:8080", "http://localhost:8081", "http://host.docker.internal:8082"},
-		"docker-network": {"http://localhost:8080", "http://localhost:8081", "http://crawler:8080"},
-		"nginx":          {"https://localhost", "/api/", "http://crawler:8080"},
-		"minikube":       {"http://synergychat.internal", "http://synergychatapi.internal", "http://crawler-service"},
-		"gke":            {"http://<CLUSTER_PUBLIC_IP>/", "/api", "http://crawler-service"},
+// TestConventionsOwnedOnce: each platform convention (a name Docker
+// resolves, an ingress-nginx annotation, GKE's class prefix, the apply
+// command, the config-hash annotation, shell quoting) is stated in
+// pkg/target/platform alone: no string literal elsewhere in cmd/, pkg/,
+// internal/ or templates/ contains one of its values.
+func TestConventionsOwnedOnce(t *testing.T) {
+	values := []string{
+		platform.HostGateway, platform.HostGatewayTarget,
+		platform.IngressNginxUseRegex, platform.IngressNginxRewriteTarget,
+		platform.GKEClassPrefix, platform.ConfigHashAnnotation,
+		"kubectl apply --", // platform.KubectlApply, or a copy of it that drifted
+		`'\''`,             // the shell's quote inside a quoted word
+	}
+	fset := token.NewFileSet()
+	for _, root := range []string{"cmd", "pkg", "internal", "templates"} {
+		filepath.WalkDir(filepath.Join("../..", root), func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
+				return err
+			}
+			rel, _ := filepath.Rel("../..", p)
+			if strings.HasPrefix(filepath.ToSlash(rel), "pkg/target/platform/") {
+				return nil
+			}
+			f, err := parser.ParseFile(fset, p, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				lit, ok := n.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					return true
+				}
+				v, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					return true
+				}
+				for _, c := range values {
+					if strings.Contains(v, c) {
+						t.Errorf("%s: the literal %q states %q, which pkg/target/platform owns; use its constant", fset.Position(lit.Pos()), v, c)
+					}
+				}
+				return true
+			})
+			return nil
+		})
+	}
+}
+
+// TestBuiltinWiring: the built-in app's wiring on every target is the
+// table's one source, testdata/wiring/all.json (the golden output of
+// `synctl wiring --target all --format json`, which the README's table is
+// checked against). nginx's entry URL is https://localhost, the URL that
+// serves the page: port 80 only redirects there.
+func TestBuiltinWiring(t *testing.T) {
+	data, err := os.ReadFile("../../testdata/wiring/all.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want map[string]map[string]string
+	if err := json.Unmarshal(data, &want); err != nil {
+		t.Fatal(err)
+	}
+	if len(want) != len(All()) {
+		t.Errorf("testdata/wiring/all.json has %d targets, the registry %d", len(want), len(All()))
 	}
 	p := apps(t)[0].plan
-	for name, urls := range want {
-		tg, _ := Lookup(name)
+	for _, tg := range All() {
 		w := p.Wiring(tg)
-		var got [3]string
-		var names []string
-		for i, u := range w.URLs {
-			if i < 3 {
-				got[i] = u.URL
-			}
-			names = append(names, w.Key(u))
+		got := map[string]string{}
+		for _, u := range w.URLs {
+			got[w.Key(u)] = u.URL
 		}
-		if got != urls || strings.Join(names, " ") != "CHAT_URL API_URL CRAWLER_BASE_URL" {
-			t.Errorf("%s: %v %v, want %v", name, names, got, urls)
+		if !reflect.DeepEqual(got, want[tg.Name()]) {
+			t.Errorf("%s: wiring %v, want %v", tg.Name(), got, want[tg.Name()])
 		}
 	}
 }
@@ -346,7 +397,7 @@ func TestOverrides(t *testing.T) {
 }
 
 // TestWiringInFiles checks that each URL of the wiring reaches the file that
-// carries it, for the built-in app: the seed's table, in the rendered bytes.
+// carries it, for the built-in app: its wiring table, in the rendered bytes.
 func TestWiringInFiles(t *testing.T) {
 	a := apps(t)[0]
 	cases := []struct {
@@ -615,5 +666,30 @@ func TestCheckFlags(t *testing.T) {
 	}
 	if err := CheckFlags([]Target{docker, minikube}, Overrides{Namespace: "x", Hosts: map[string]string{"web": "x"}}); err != nil {
 		t.Errorf("a flag that one chosen target takes is fine: %v", err)
+	}
+}
+
+// TestRelativeNoteGrammar: the nginx README's note on relative URLs agrees
+// in number with the URLs it lists (issue: "A (`/a/`), B (`/b/`) is relative").
+func TestRelativeNoteGrammar(t *testing.T) {
+	nginx, _ := Lookup("nginx")
+	want := map[string]string{
+		"builtin": "- API_URL (`/api/`) is relative: ",
+		"shop":    "- CATALOG_URL (`/catalog-api/`) and CART_URL (`/cart/`) are relative: ",
+	}
+	for _, a := range apps(t) {
+		w, ok := want[a.name]
+		if !ok {
+			continue
+		}
+		readme := fileNamed(t, a.render(t, nginx).Files, "README.md")
+		if !strings.Contains(string(readme.Data), w) {
+			t.Errorf("%s: the nginx README lacks %q", a.name, w)
+		}
+	}
+	for items, want := range map[string]string{"a": "a", "a b": "a and b", "a b c": "a, b and c"} {
+		if got := andList(strings.Fields(items)); got != want {
+			t.Errorf("andList(%s) = %q, want %q", items, got, want)
+		}
 	}
 }

@@ -15,6 +15,8 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 var falseSchema = regexp.MustCompile(`(\S+) false schema`)
@@ -243,16 +245,16 @@ func (c *composeCheck) checkEnv(s types.ServiceConfig) {
 		host := u.Hostname()
 		switch {
 		case host == "localhost" || host == "127.0.0.1" || host == "::1":
-			c.add(s.Name, field, "%s inside a container is the container itself; use the service name on a shared network (for example http://<service>:<port>) or http://host.docker.internal:<published port>", host)
-		case host == "host.docker.internal":
+			c.add(s.Name, field, "%s inside a container is the container itself; use the service name on a shared network (for example http://<service>:<port>) or http://%s:<published port>", host, platform.HostGateway)
+		case host == platform.HostGateway:
 			owner, ok := c.published()[pn]
 			if !ok {
-				c.add(s.Name, field, "host.docker.internal:%d reaches the host, but no service publishes port %d (published: %s); publish the target's port or fix the port", pn, pn, portList(mapKeysInt(c.published())))
+				c.add(s.Name, field, "%s:%d reaches the host, but no service publishes port %d (published: %s); publish the target's port or fix the port", platform.HostGateway, pn, pn, portList(mapKeysInt(c.published())))
 			} else if owner == s.Name {
-				c.add(s.Name, field, "host.docker.internal:%d loops back to this service itself (it publishes %d)", pn, pn)
+				c.add(s.Name, field, "%s:%d loops back to this service itself (it publishes %d)", platform.HostGateway, pn, pn)
 			}
 			if !hasHostGateway(s) {
-				c.add(s.Name, "extra_hosts", "%s uses host.docker.internal, which only resolves on Linux with extra_hosts: [\"host.docker.internal:host-gateway\"]; add it", k)
+				c.add(s.Name, "extra_hosts", "%s uses %s, which only resolves on Linux with extra_hosts: [\"%s:%s\"]; add it", k, platform.HostGateway, platform.HostGateway, platform.HostGatewayTarget)
 			}
 		default:
 			t, found, shared := c.lookupService(s, host)
@@ -292,8 +294,8 @@ func urlPort(u *url.URL) int {
 }
 
 func hasHostGateway(s types.ServiceConfig) bool {
-	for _, ip := range s.ExtraHosts["host.docker.internal"] {
-		if ip == "host-gateway" {
+	for _, ip := range s.ExtraHosts[platform.HostGateway] {
+		if ip == platform.HostGatewayTarget {
 			return true
 		}
 	}

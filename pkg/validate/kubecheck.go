@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/synctl/synctl/pkg/render"
+	"github.com/synctl/synctl/pkg/target/platform"
 
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
@@ -560,14 +561,14 @@ func (c *cluster) checkScaleTarget(o *object, apiVersion, kind, name string) *ob
 }
 
 // gkeClass reports whether a GatewayClass name is one GKE provides.
-func gkeClass(name string) bool { return strings.HasPrefix(name, "gke-l7-") }
+func gkeClass(name string) bool { return platform.IsGKEClass(name) }
 
 func (c *cluster) checkGateway(o *object, g *gatewayv1.Gateway) {
 	cls := string(g.Spec.GatewayClassName)
 	if gkeClass(cls) || c.get("GatewayClass", "default", cls) != nil {
 		return
 	}
-	c.add(o, "spec.gatewayClassName", "no GatewayClass %q in these files (GatewayClasses: %s) and it is not one of GKE's gke-l7-* classes; the Gateway is never programmed", cls, c.names("GatewayClass", "default"))
+	c.add(o, "spec.gatewayClassName", "no GatewayClass %q in these files (GatewayClasses: %s) and it is not one of GKE's %s* classes; the Gateway is never programmed", cls, c.names("GatewayClass", "default"), platform.GKEClassPrefix)
 }
 
 // attachedGateway resolves a parentRef to a Gateway.

@@ -14,6 +14,7 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/synctl/synctl/pkg/gkeapi"
+	"github.com/synctl/synctl/pkg/target/platform"
 )
 
 // routedRule is one HTTPRoute rule attached to an existing Gateway, or one
@@ -94,7 +95,7 @@ func (c *cluster) ingressRules() []routedRule {
 	var out []routedRule
 	for _, o := range c.list("Ingress", "") {
 		ing := o.obj.(*networkingv1.Ingress)
-		rewrite := ing.Annotations["nginx.ingress.kubernetes.io/rewrite-target"] == "/$2"
+		rewrite := ing.Annotations[platform.IngressNginxRewriteTarget] == platform.IngressNginxStripPrefix
 		for _, rule := range ing.Spec.Rules {
 			if rule.HTTP == nil {
 				continue
@@ -199,7 +200,7 @@ func (c *cluster) checkBrowserURL(o *object, name, value string, report func(str
 	if strings.TrimSuffix(best.path, "/") != "" && !best.rewrite {
 		fix := "add a URLRewrite filter with path type ReplacePrefixMatch and replacePrefixMatch: /"
 		if best.route.Kind == "Ingress" {
-			fix = "match the path " + strings.TrimSuffix(best.path, "/") + "(/|$)(.*) with pathType ImplementationSpecific and annotate the Ingress nginx.ingress.kubernetes.io/use-regex: \"true\" and nginx.ingress.kubernetes.io/rewrite-target: /$2"
+			fix = "match the path " + strings.TrimSuffix(best.path, "/") + "(/|$)(.*) with pathType ImplementationSpecific and annotate the Ingress " + platform.IngressNginxUseRegex + ": \"true\" and " + platform.IngressNginxRewriteTarget + ": " + platform.IngressNginxStripPrefix
 		}
 		report("relative, so the browser calls %s…, which %s forwards with the %s prefix still on, while the Service behind it serves its routes at its root: %s", call, best.route.resource(), best.path, fix)
 	}

@@ -18,13 +18,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
 // hostGateway is the name Docker gives the host inside a container, where
 // the container is given it as an extra host: a service link that loops
 // back through the host's published ports uses it.
-const hostGateway = "host.docker.internal"
+const hostGateway = platform.HostGateway
 
 func fail(h Hop, c Cause, wiring, why, fix string) Hop {
 	h.Status = Fail
@@ -240,7 +241,7 @@ func (v *viaLink) failure(h Hop, answer []byte, what string) Hop {
 		if host == hostGateway {
 			return fail(h, CauseLinkUnreachable, wiring,
 				why+fmt.Sprintf(" — on Linux %s resolves only when the container is given it as an extra host", hostGateway),
-				fixes(fmt.Sprintf("add `extra_hosts: [\"%s:host-gateway\"]` to %s (docker run: --add-host %s:host-gateway)", hostGateway, v.svc.Name, hostGateway), setModel))
+				fixes(fmt.Sprintf("add `extra_hosts: [\"%s:%s\"]` to %s (docker run: --add-host %s:%s)", hostGateway, platform.HostGatewayTarget, v.svc.Name, hostGateway, platform.HostGatewayTarget), setModel))
 		}
 		return fail(h, CauseLinkUnreachable, wiring,
 			why+fmt.Sprintf(" — the name %q does not resolve inside %s's container: %s and %s share no network with name resolution (Docker's default bridge has none), or %s runs under another name", host, v.svc.Name, v.svc.Name, v.to.Name, v.to.Name),
