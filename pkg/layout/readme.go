@@ -3,8 +3,11 @@ package layout
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target/platform"
@@ -64,6 +67,28 @@ func backquoted(names []string) string {
 	return strings.Join(q, ", ")
 }
 
+// secretNote says, for a bundle whose app has secrets, that the layout
+// carries only references to its Secret and how the Secret is made; apply
+// is the command that applies the bundle's own Secret. It reports whether
+// it wrote one.
+func secretNote(m *markdown, b *render.Bundle, apply string) bool {
+	for _, f := range b.Files {
+		if f.Path != render.SecretsFile || len(f.Objects) != 1 {
+			continue
+		}
+		s, ok := f.Objects[0].(*corev1.Secret)
+		if !ok {
+			continue
+		}
+		m.p("The pods read the app's secrets from Secret `%s` (keys %s) by reference; the layout never carries their values. "+
+			"Create it in the app's namespace before the pods start: the target's bundle, written by the command above, holds it with random values (`%s`), "+
+			"or make your own with those keys (`kubectl create secret generic %s -n NAMESPACE --from-literal=KEY=VALUE ...`).",
+			s.Name, backquoted(slices.Sorted(maps.Keys(s.StringData))), apply, s.Name)
+		return true
+	}
+	return false
+}
+
 func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render.File {
 	var targets []string
 	for _, ov := range overlays {
@@ -110,6 +135,11 @@ func kustomizeReadme(b *render.Bundle, base []object, overlays []overlay) render
 		m.p("`kubectl kustomize %s/<target>` prints what an overlay applies. The base is not meant to be applied alone: "+
 			"of its %d objects, %d are there without the fields the targets set differently.", OverlaysDir, len(base), len(partial))
 	}
+	for _, ov := range overlays {
+		if secretNote(&m, ov.bundle, "kubectl apply -f DIR/"+ov.bundle.Target+"/"+render.SecretsFile) {
+			break
+		}
+	}
 	m.p("After editing an overlay or the base, `synctl validate .` builds every overlay the same way and checks each build as one deployment: selectors, ports, routes, ConfigMaps and the wiring URLs.")
 	m.p("## What each overlay changes")
 	for _, ov := range overlays {
@@ -155,6 +185,7 @@ func helmReadme(b *render.Bundle, bundleCmd, chart string, uses []*valueUse) ren
 		"helm upgrade --install "+b.App+" .",
 		"# or without a Helm release:",
 		"helm template "+b.App+" . | "+applyFlags+" -f -")
+	secretNote(&m, b, "kubectl apply -f DIR/"+render.SecretsFile)
 	m.p("The objects carry their own namespaces (the chart creates them), so `--namespace` only says where Helm keeps the release. " +
 		"Pick one of the two ways for a cluster: Helm does not take over objects kubectl applied outside a release.")
 	m.p("To check what your values render before installing (outside the chart, which would otherwise carry the file): `helm template %s . > ../%s.yaml && synctl validate ../%s.yaml`.", b.App, chart, chart)

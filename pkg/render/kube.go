@@ -201,16 +201,17 @@ func (k *Kube) SecretFile(cmd string) (File, bool, error) {
 		}
 		data[name] = hex.EncodeToString(v)
 	}
-	doc, err := marshalObject(&corev1.Secret{
+	secret := &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{Name: k.SecretName(), Namespace: k.Namespace, Labels: k.PartOf()},
 		Type:       corev1.SecretTypeOpaque,
 		StringData: data,
-	})
+	}
+	doc, err := marshalObject(secret)
 	if err != nil {
 		return File{}, false, err
 	}
-	return File{Path: SecretsFile, Data: append(Header("#", cmd), doc...), Mode: 0o600, Kind: KindKey}, true, nil
+	return File{Path: SecretsFile, Data: append(Header("#", cmd), doc...), Mode: 0o600, Kind: KindKey, Objects: []any{secret}}, true, nil
 }
 
 // SecretsFile holds the app's Secret in a Kubernetes bundle.
