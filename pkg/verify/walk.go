@@ -349,6 +349,10 @@ func (wk *walker) reachOf(svc *topology.Service, route string) *reach {
 		return r
 	}
 	r := &reach{svc: svc, served: route, model: route}
+	if svc.Role == topology.RoleFrontend {
+		// A frontend other than the first: the browser opens its own URL.
+		r.name = svc.URLName
+	}
 	if ref, err := url.Parse(route); err == nil {
 		r.base = wk.page.ResolveReference(ref)
 		r.base.RawQuery, r.base.Fragment = "", ""
@@ -357,10 +361,27 @@ func (wk *walker) reachOf(svc *topology.Service, route string) *reach {
 	return r
 }
 
+// onOwnPage makes a frontend other than the first the page of the hops
+// that reach it, until the returned func restores the entry page: the
+// browser opens it at its own URL (RESULT_URL), so its requests come from
+// its own origin (no Origin header, no CORS) and its scheme is the one
+// mixed content is judged against.
+func (wk *walker) onOwnPage(svc *topology.Service) (restore func()) {
+	r := wk.reach[svc.Name]
+	if svc.Role != topology.RoleFrontend || r == nil || r.base == nil || r.base == wk.page {
+		return func() {}
+	}
+	page := wk.page
+	own := *r.base
+	wk.page = &own
+	return func() { wk.page = page }
+}
+
 // routeHop asks a public service's health path through its route.
 func (wk *walker) routeHop(ctx context.Context, svc *topology.Service, route string) Hop {
 	h := Hop{Name: svc.Name, Kind: KindRoute, Service: svc.Name}
 	r := wk.reachOf(svc, route)
+	defer wk.onOwnPage(svc)()
 	if r.blocked != "" {
 		h.Status, h.Detail = Skip, "not reached: hop "+r.blocked+" failed"
 		return h
@@ -397,6 +418,7 @@ func (wk *walker) routeHop(ctx context.Context, svc *topology.Service, route str
 func (wk *walker) checkHop(ctx context.Context, name string, svc *topology.Service, c topology.Check) Hop {
 	h := Hop{Name: name, Kind: KindCheck, Service: svc.Name}
 	r := wk.reach[svc.Name]
+	defer wk.onOwnPage(svc)()
 	if r == nil || r.blocked != "" || r.base == nil {
 		blocked := svc.Name
 		if r != nil && r.blocked != "" {
