@@ -147,6 +147,8 @@ var (
 	shop    = filepath.Join("..", "..", "testdata", "apps", "shop.yaml")
 	transit = filepath.Join("..", "..", "testdata", "apps", "transit.yaml")
 	voting  = filepath.Join("..", "..", "testdata", "apps", "voting.yaml")
+	// apiOnly has no frontend: an api that answers through a TCP store.
+	apiOnly = filepath.Join("testdata", "api-only.yaml")
 )
 
 // fakeNet is the network the stand-ins' own calls see: loopback addresses
@@ -185,7 +187,9 @@ func deploy(t *testing.T, m *topology.Model, s setup) *deployment {
 	var proxyLn net.Listener
 	switch s.layout {
 	case direct:
-		r.entry = d.addr[fe.Name]
+		if fe != nil {
+			r.entry = d.addr[fe.Name]
+		}
 		r.entries = map[string]string{}
 		for _, f := range m.Frontends() {
 			r.entries[f.Name] = d.addr[f.Name]

@@ -227,9 +227,15 @@ func Run(ctx context.Context, m *topology.Model, w topology.Wiring, entryURL str
 	if entryURL == "" {
 		entryURL = w.EntryURL
 	}
-	u, err := ParseEntryURL(m.EntryURLName, entryURL)
-	if err != nil {
-		return nil, err
+	var u *url.URL
+	if m.Frontend() != nil || entryURL != "" {
+		// An app with no frontend has no page to load: verify starts from
+		// its public services, and entryURL, when given, is the address
+		// their relative routes (behind a proxy) resolve against.
+		var err error
+		if u, err = ParseEntryURL(m.EntryURLName, entryURL); err != nil {
+			return nil, err
+		}
 	}
 	wk := newWalker(m, w, u, opts)
 	wk.run(ctx)

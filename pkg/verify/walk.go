@@ -91,12 +91,39 @@ type step struct {
 func (wk *walker) add(h Hop) { wk.hops = append(wk.hops, h) }
 
 func (wk *walker) run(ctx context.Context) {
+	if wk.m.Frontend() == nil {
+		wk.runWithoutPage(ctx)
+		return
+	}
 	page := wk.pageHop(ctx)
 	wk.add(page)
 	steps := wk.plan()
 	for _, s := range steps {
 		if page.Status == Fail {
 			wk.add(Hop{Name: s.name, Kind: s.kind, Service: s.service, Status: Skip, Detail: "not reached: hop " + HopPage + " failed"})
+			continue
+		}
+		wk.add(s.run(ctx))
+	}
+}
+
+// runWithoutPage walks an app with no frontend: the browser (or any
+// client) calls each public service at its route directly, so each hop's
+// page is the route of the service it reaches, and no request is
+// cross-origin.
+func (wk *walker) runWithoutPage(ctx context.Context) {
+	for _, s := range wk.plan() {
+		route, _ := wk.w.Route(s.service)
+		ref, err := url.Parse(route)
+		switch {
+		case err == nil && ref.IsAbs():
+			wk.page = ref
+		case err == nil && wk.entry != nil:
+			wk.page = wk.entry.ResolveReference(ref)
+		default:
+			wk.add(fail(Hop{Name: s.name, Kind: s.kind, Service: s.service}, CauseBadURL, fmt.Sprintf("the route to %s (%s)", s.service, route),
+				fmt.Sprintf("the route %q is relative to an address the wiring does not know", route),
+				"give verify the deployment's address (the proxy or gateway in front of the services)"))
 			continue
 		}
 		wk.add(s.run(ctx))
