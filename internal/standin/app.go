@@ -43,9 +43,11 @@ type AppConfig struct {
 //     exposedAt.text;
 //   - every declared check of the service, answered with its status and a
 //     body that satisfies its contains and json; a check with via first
-//     calls that link's URL (from its env var) plus the linked service's
-//     health path, and answers 502 with the error, naming the URL it
-//     called, when that fails, so that a wrong wiring really fails.
+//     uses that link as the service would (an http(s) URL: GET it plus
+//     the linked service's health path; any other form or scheme: connect
+//     to the host and port it spells, from its env vars, and read the TCP
+//     stand-in's greeting), and answers 502 with the error, naming the
+//     address it used, when that fails, so that a wrong wiring really fails.
 //
 // Every answer allows any origin (CORS), and preflights are answered. Any
 // other request gets 404.
