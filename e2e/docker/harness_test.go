@@ -25,8 +25,8 @@ func loopbackDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if host == "localhost" {
-		host = "127.0.0.1"
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		host = "127.0.0.1" // as browsers resolve *.localhost (RFC 6761)
 	}
 	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
 		return nil, fmt.Errorf("e2e/docker: refusing to dial %s: the tests talk only to published ports on loopback", addr)
@@ -42,13 +42,18 @@ func (s *stack) runVerify(t *testing.T, chatURL string) *verify.Report {
 	return s.runVerifyTimeout(t, chatURL, 4*time.Second)
 }
 
-// runVerifyTimeout walks the built-in app's browser path through the
-// stack's wiring, starting at chatURL.
+// runVerifyTimeout walks the browser's path of the stack's app (the
+// built-in app unless the stack says) through its wiring, starting at
+// chatURL.
 func (s *stack) runVerifyTimeout(t *testing.T, chatURL string, perRequest time.Duration) *verify.Report {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*perRequest)
 	defer cancel()
-	rep, err := verify.Run(ctx, bundletest.Plan(t).Model, s.wiring, chatURL, verify.Options{Insecure: true, Timeout: perRequest, DialContext: loopbackDial})
+	m := s.model
+	if m == nil {
+		m = bundletest.Plan(t).Model
+	}
+	rep, err := verify.Run(ctx, m, s.wiring, chatURL, verify.Options{Insecure: true, Timeout: perRequest, DialContext: loopbackDial})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +99,10 @@ type stack struct {
 	dir    string
 	target string
 	wiring topology.Wiring
+	// model is the app's model; nil for the built-in app. spec is its spec
+	// file, which the stand-in images carry.
+	model *topology.Model
+	spec  string
 	// project is the compose project (COMPOSE_PROJECT_NAME) for compose
 	// bring-ups, "" for docker-run.sh.
 	project string
@@ -200,8 +209,14 @@ func composeUp(t *testing.T, e *dockertest.Engine, target string) *stack {
 
 func composeUpDir(t *testing.T, e *dockertest.Engine, target string, dir string, w topology.Wiring) *stack {
 	t.Helper()
-	s := &stack{e: e, dir: dir, target: target, wiring: w, project: projectName(t)}
-	e.BuildImages(t, dir)
+	return composeUpApp(t, e, target, dir, w, nil, "")
+}
+
+// composeUpApp is composeUpDir for the app of model, whose spec is at spec.
+func composeUpApp(t *testing.T, e *dockertest.Engine, target, dir string, w topology.Wiring, model *topology.Model, spec string) *stack {
+	t.Helper()
+	s := &stack{e: e, dir: dir, target: target, wiring: w, project: projectName(t), model: model, spec: spec}
+	e.BuildAppImages(t, dir, spec)
 	t.Cleanup(func() { s.composeDown(t) })
 	block := bringUpSection(t, dir)
 	start := time.Now()

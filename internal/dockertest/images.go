@@ -19,10 +19,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/dotenv"
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/synctl/synctl/internal/standin"
+	"github.com/synctl/synctl/pkg/topology"
 )
 
 // ownLabel marks the images this package builds, so that it never retags an
@@ -50,9 +52,27 @@ var (
 // The stand-in binary is built once per test binary; an image is rebuilt
 // only when its content changed (its tag under synctl-dockertest/ carries a
 // hash of the build context), so a rerun costs a go build from cache.
-func (e *Engine) BuildImages(t testing.TB, dir string) {
+func (e *Engine) BuildImages(t testing.TB, dir string) { e.BuildAppImages(t, dir, "") }
+
+// BuildAppImages is BuildImages for the app whose spec is at spec ("" for
+// the built-in app): each of its services gets a FROM-scratch image of the
+// generic stand-in (standin.MainApp) with the spec inside, set to be that
+// service, and its readiness command installed as a second name of the
+// stand-in binary (see internal/standin/cmd/standin).
+func (e *Engine) BuildAppImages(t testing.TB, dir, spec string) {
 	t.Helper()
 	p := loadCompose(t, dir)
+	var model *topology.Model
+	var specData []byte
+	if spec != "" {
+		var err error
+		if specData, err = os.ReadFile(spec); err != nil {
+			t.Fatal(err)
+		}
+		if model, err = topology.Decode(spec, specData); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for n := range p.Services {
 			if !yield(n) {
@@ -65,9 +85,12 @@ func (e *Engine) BuildImages(t testing.TB, dir string) {
 			t.Fatalf("dockertest: service %s has no image", name)
 		}
 		var src string
+		inApp := model != nil && slices.Contains(model.ServiceNames(), name)
 		switch role := serviceRole(svc); {
 		case role == "nginx":
 			src = e.nginxImage(t, nginxUser(t, svc))
+		case inApp:
+			src = e.appImage(t, model, specData, name)
 		case role != "":
 			standinOnce.Do(func() { standinImages, standinErr = e.buildStandins(t) })
 			if standinErr != nil {
@@ -83,10 +106,20 @@ func (e *Engine) BuildImages(t testing.TB, dir string) {
 
 func loadCompose(t testing.TB, dir string) *types.Project {
 	t.Helper()
+	// The bundle's .env (its secrets) is read as docker compose reads it, so
+	// that ${VAR:?} interpolations load.
+	env := types.Mapping{}
+	if _, err := os.Stat(filepath.Join(dir, ".env")); err == nil {
+		m, err := dotenv.Read(filepath.Join(dir, ".env"))
+		if err != nil {
+			t.Fatalf("dockertest: %s/.env: %v", dir, err)
+		}
+		env = m
+	}
 	details := types.ConfigDetails{
 		WorkingDir:  dir,
 		ConfigFiles: []types.ConfigFile{{Filename: filepath.Join(dir, "compose.yaml")}},
-		Environment: types.Mapping{},
+		Environment: env,
 	}
 	p, err := loader.LoadWithContext(context.Background(), details)
 	if err != nil {
@@ -143,8 +176,23 @@ func (e *Engine) tag(t testing.TB, src, name string) {
 	e.Docker(t, "tag", src, name)
 }
 
-// buildStandins builds the stand-in binary and one image per role.
-func (e *Engine) buildStandins(t testing.TB) (map[string]string, error) {
+// standinBinary is the stand-in binary, built once per test binary.
+func (e *Engine) standinBinary(t testing.TB) []byte {
+	t.Helper()
+	binOnce.Do(func() { binData, binErr = buildStandinBinary(t) })
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binData
+}
+
+var (
+	binOnce sync.Once
+	binData []byte
+	binErr  error
+)
+
+func buildStandinBinary(t testing.TB) ([]byte, error) {
 	tmp, err := os.MkdirTemp("", "synctl-dockertest-")
 	if err != nil {
 		return nil, err
@@ -160,10 +208,17 @@ func (e *Engine) buildStandins(t testing.TB) (map[string]string, error) {
 		return nil, fmt.Errorf("dockertest: building the stand-in: %v\n%s", err, out)
 	}
 	t.Logf("dockertest: built the stand-in binary in %v", time.Since(start).Round(time.Millisecond))
-	data, err := os.ReadFile(bin)
+	return os.ReadFile(bin)
+}
+
+// buildStandins builds one image per role of the built-in app.
+func (e *Engine) buildStandins(t testing.TB) (map[string]string, error) {
+	tmp, err := os.MkdirTemp("", "synctl-dockertest-")
 	if err != nil {
 		return nil, err
 	}
+	defer os.RemoveAll(tmp)
+	data := e.standinBinary(t)
 	images := map[string]string{}
 	for _, role := range standin.Roles() {
 		ctxDir := filepath.Join(tmp, role)
@@ -182,6 +237,42 @@ func (e *Engine) buildStandins(t testing.TB) (map[string]string, error) {
 		images[role] = ref
 	}
 	return images, nil
+}
+
+// appImage returns an image of the generic stand-in as service of model,
+// whose spec is data.
+func (e *Engine) appImage(t testing.TB, model *topology.Model, data []byte, service string) string {
+	t.Helper()
+	bin := e.standinBinary(t)
+	svc, _ := model.Service(service)
+	files := map[string]fileSpec{
+		"standin":  {data: bin, mode: 0o755},
+		"app.yaml": {data: data, mode: 0o644},
+		"Dockerfile": {data: []byte("FROM scratch\nCOPY . /\n" +
+			"ENV PATH=/usr/local/bin:/usr/bin:/bin STANDIN_SPEC=/app.yaml STANDIN_SERVICE=" + service + "\n" +
+			`ENTRYPOINT ["/standin"]` + "\n"), mode: 0o644},
+	}
+	// The readiness and liveness commands are the stand-in under another
+	// name: on PATH for a bare name, where named for a path.
+	for _, p := range []*topology.Probe{svc.Readiness, svc.Liveness} {
+		if p == nil || len(p.Command) == 0 {
+			continue
+		}
+		at := p.Command[0]
+		if !strings.HasPrefix(at, "/") {
+			at = "/usr/local/bin/" + at
+		}
+		files[strings.TrimPrefix(at, "/")] = fileSpec{link: "/standin"}
+	}
+	tmp := t.TempDir()
+	if err := writeTree(tmp, files); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := e.build(t, model.Name+"-"+service, tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ref
 }
 
 // nginxImage returns an image of Debian's nginx whose /etc/passwd has user.

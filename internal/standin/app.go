@@ -2,12 +2,13 @@ package standin
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"html"
 	"io"
+	"log"
 	"mime"
-	"net"
 	"net/http"
 	"os"
 	"path"
@@ -42,9 +43,11 @@ type AppConfig struct {
 //     exposedAt.text;
 //   - every declared check of the service, answered with its status and a
 //     body that satisfies its contains and json; a check with via first
-//     calls that link's URL (from its env var) plus the linked service's
-//     health path, and answers 502 with the error, naming the URL it
-//     called, when that fails, so that a wrong wiring really fails.
+//     uses that link as the service would (an http(s) URL: GET it plus
+//     the linked service's health path; any other form or scheme: connect
+//     to the host and port it spells, from its env vars, and read the TCP
+//     stand-in's greeting), and answers 502 with the error, naming the
+//     address it used, when that fails, so that a wrong wiring really fails.
 //
 // Every answer allows any origin (CORS), and preflights are answered. Any
 // other request gets 404.
@@ -81,8 +84,12 @@ func App(cfg AppConfig) (http.Handler, string, error) {
 	return a, port, nil
 }
 
-// MainApp serves service of the app whose spec is at specPath on all
-// interfaces until the process is killed. It returns only on error.
+// MainApp runs service of the app whose spec is at specPath, as the real
+// service would run: a service with ports serves each of them on all
+// interfaces (HTTP as App does, TCP with a greeting line) until the process
+// is killed; a worker uses its links every few seconds, for ever; a job uses
+// each link once. It returns on error, and for a job, nil when every link
+// answered.
 func MainApp(specPath, service string, getenv func(string) string) error {
 	data, err := os.ReadFile(specPath)
 	if err != nil {
@@ -92,16 +99,18 @@ func MainApp(specPath, service string, getenv func(string) string) error {
 	if err != nil {
 		return err
 	}
-	h, port, err := App(AppConfig{Model: m, Service: service, Getenv: getenv})
-	if err != nil {
-		return err
+	svc, ok := m.Service(service)
+	if !ok {
+		return fmt.Errorf("stand-in: %q is not a service of app %s; choose one of %s", service, m.Name, strings.Join(m.ServiceNames(), ", "))
 	}
-	ln, err := net.Listen("tcp", ":"+port)
-	if err != nil {
-		return fmt.Errorf("%s: %w", service, err)
+	switch {
+	case svc.Job:
+		return RunJob(context.Background(), m, svc, getenv, log.Printf)
+	case svc.Worker():
+		RunWorker(context.Background(), m, svc, getenv, 2*time.Second, log.Printf)
+		return nil
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	return srv.Serve(ln)
+	return serveApp(m, svc, getenv)
 }
 
 type app struct {
@@ -233,37 +242,18 @@ func (a *app) answer(w http.ResponseWriter, r *http.Request, c answer) {
 	write(w, c.check.Status, c.contentType, c.body)
 }
 
-// callVia asks the linked service's health path at the URL the service was
-// given in env, as the real service would call it to answer.
+// callVia uses the link in env as the service would to answer: GET the
+// linked service's health path at an http(s) URL, or open a connection to
+// the host and port the link's form spells (a database, a cache) and read
+// the stand-in's greeting.
 func (a *app) callVia(r *http.Request, env string) error {
-	base := a.getenv(env)
-	if base == "" {
-		return fmt.Errorf("%s is not set", env)
-	}
-	var to *topology.Service
 	for _, l := range a.svc.Links {
 		if l.Env == env {
-			to, _ = a.m.Service(l.To)
+			_, err := reach(r.Context(), a.m, l, a.getenv, a.client)
+			return err
 		}
 	}
-	if to == nil {
-		return fmt.Errorf("%s is no link of %s", env, a.svc.Name)
-	}
-	u := strings.TrimSuffix(base, "/") + to.HealthPath
-	req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, u, nil)
-	if err != nil {
-		return fmt.Errorf("calling %s: %w", env, err)
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("calling %s: %w", env, err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("calling %s: GET %q answered %s", env, u, resp.Status)
-	}
-	return nil
+	return fmt.Errorf("%s is no link of %s", env, a.svc.Name)
 }
 
 func write(w http.ResponseWriter, code int, contentType string, body []byte) {

@@ -9,10 +9,13 @@
 // and a generic stand-in for any service of any app (App; MainApp runs
 // one), driven by the spec alone: its health path, the frontend's page and
 // exposed links, and its declared checks, which fail when a via link is
-// wired wrong.
+// wired wrong; a TCP port greets each connection with a line that counts
+// the service's starts on its storage; a worker uses its links for ever, a
+// job once (tcp.go).
 //
-// Tests serve them with httptest, and the e2e tests run them as processes
-// inside network namespaces.
+// Tests serve them with httptest, the e2e tests run them as processes
+// inside network namespaces, and e2e/docker runs them as FROM-scratch
+// images (cmd/standin, which is also the service's health command).
 package standin
 
 import (

@@ -189,6 +189,9 @@ type viaLink struct {
 	env   string
 	to    *topology.Service
 	model string
+	// host is the host:port the model's value leads to, whatever the
+	// link's form: what a URL the service names as called is compared to.
+	host string
 }
 
 func (wk *walker) via(svc *topology.Service, c topology.Check) *viaLink {
@@ -198,7 +201,19 @@ func (wk *walker) via(svc *topology.Service, c topology.Check) *viaLink {
 	for _, l := range svc.Links {
 		if l.Env == c.Via {
 			to, _ := wk.m.Service(l.To)
-			return &viaLink{svc: svc, env: l.Env, to: to, model: wk.w.Link(svc.Name, l.Env)}
+			v := &viaLink{svc: svc, env: l.Env, to: to, model: wk.w.Link(svc.Name, l.Env)}
+			v.host = mustHost(v.model)
+			for _, u := range wk.w.URLs {
+				if u.Service == svc.Name && u.Name == l.Env && u.Form != topology.FormURL {
+					// host or host:port: the service dials the endpoint
+					// (the port beside a host comes from its PortEnv).
+					v.host = net.JoinHostPort(u.Endpoint.Host, strconv.Itoa(u.Endpoint.Port))
+					if u.PortEnv != "" {
+						v.model = fmt.Sprintf("%s, %s=%d", v.model, u.PortEnv, u.Endpoint.Port)
+					}
+				}
+			}
+			return v
 		}
 	}
 	return nil
@@ -222,13 +237,13 @@ func (v *viaLink) failure(h Hop, answer []byte, what string) Hop {
 	var host string
 	if called != nil {
 		host = called.Hostname()
-		if called.Host != mustHost(v.model) {
+		if called.Host != v.host {
 			wiring = fmt.Sprintf("%s on %s (%s in the model; %s called %s)", v.env, v.svc.Name, v.model, v.svc.Name, called)
 		}
 	}
 	why := fmt.Sprintf("%s: %s answers this check through %s, and answered %s", what, v.svc.Name, v.env, snippet(answer))
 	setModel := fmt.Sprintf("set %s on %s to %s, how %s reaches %s in this deployment", v.env, v.svc.Name, v.model, v.svc.Name, v.to.Name)
-	if called == nil || called.Host == mustHost(v.model) {
+	if called == nil || called.Host == v.host {
 		setModel = ""
 	}
 	lower := strings.ToLower(text)
@@ -257,11 +272,20 @@ func (v *viaLink) failure(h Hop, answer []byte, what string) Hop {
 	case strings.Contains(lower, "timeout") || strings.Contains(lower, "deadline exceeded"):
 		return fail(h, CauseLinkUnreachable, wiring,
 			why+fmt.Sprintf(" — %s got no answer in time: the address is wrong or %s hangs", v.svc.Name, v.to.Name),
-			fixes(setModel, fmt.Sprintf("check that %s is up (GET %s answers 200)", v.to.Name, v.to.HealthPath)))
+			fixes(setModel, fmt.Sprintf("check that %s is up (%s)", v.to.Name, v.upCheck())))
 	}
 	return fail(h, CauseLinkFailed, wiring, why,
-		fmt.Sprintf("check that %s on %s is %s (how %s reaches %s in this deployment): unset or wrong, %s cannot use %s; and that %s is up (GET %s answers 200)",
-			v.env, v.svc.Name, v.model, v.svc.Name, v.to.Name, v.svc.Name, v.to.Name, v.to.Name, v.to.HealthPath))
+		fmt.Sprintf("check that %s on %s is %s (how %s reaches %s in this deployment): unset or wrong, %s cannot use %s; and that %s is up (%s)",
+			v.env, v.svc.Name, v.model, v.svc.Name, v.to.Name, v.svc.Name, v.to.Name, v.to.Name, v.upCheck()))
+}
+
+// upCheck says how to see that the linked service is up: its health path
+// answers, or, for a TCP service, its port accepts connections.
+func (v *viaLink) upCheck() string {
+	if v.to.HealthPath == "" {
+		return fmt.Sprintf("it accepts connections on port %d", v.to.Port)
+	}
+	return fmt.Sprintf("GET %s answers 200", v.to.HealthPath)
 }
 
 // mustHost is raw's host:port, or "" when raw is no URL.
@@ -302,7 +326,9 @@ func bodyText(b []byte) string {
 	return strings.Join(parts, "\n")
 }
 
-var urlInText = regexp.MustCompile(`https?://[^\s"'\\<>]+`)
+// urlInText finds the URLs an answer quotes; tcp:// is how the stand-ins
+// name an address dialled for a TCP link.
+var urlInText = regexp.MustCompile(`(?:https?|tcp)://[^\s"'\\<>]+`)
 
 // calledURL is the first URL an error text quotes: the address the service
 // tried to reach.

@@ -28,12 +28,19 @@ import (
 
 // rules wires a test deployment: the harness decides every URL.
 type rules struct {
-	entry    string
+	entry string
+	// entries, when set, is each frontend's own URL (several frontends).
+	entries  map[string]string
 	browser  map[string]string
 	internal map[string]string
 }
 
-func (r rules) EntryURL(*topology.Service) string      { return r.entry }
+func (r rules) EntryURL(fe *topology.Service) string {
+	if u, ok := r.entries[fe.Name]; ok {
+		return u
+	}
+	return r.entry
+}
 func (r rules) BrowserURL(to *topology.Service) string { return r.browser[to.Name] }
 func (r rules) Internal(_, to *topology.Service, _ topology.Port) topology.Endpoint {
 	u, err := url.Parse(r.internal[to.Name])
@@ -43,7 +50,10 @@ func (r rules) Internal(_, to *topology.Service, _ topology.Port) topology.Endpo
 	port, _ := strconv.Atoi(u.Port())
 	return topology.Endpoint{Host: u.Hostname(), Port: port}
 }
-func (r rules) SecretRef(_ *topology.Service, secret string) string { return "${" + secret + "}" }
+
+// SecretRef is the secret's value itself: no compose or kubelet expands a
+// reference here.
+func (r rules) SecretRef(_ *topology.Service, secret string) string { return "test-" + secret }
 
 type layout int
 
@@ -71,6 +81,20 @@ type setup struct {
 	wrap map[string]func(http.Handler) http.Handler
 	// upstream replaces what the proxy forwards an api's prefix to.
 	upstream map[string]http.Handler
+	// down leaves a TCP service's port closed.
+	down map[string]bool
+}
+
+// greet writes line to every connection on ln until it is closed.
+func greet(ln net.Listener, line string) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		_, _ = io.WriteString(c, line)
+		c.Close()
+	}
 }
 
 type deployment struct {
@@ -122,6 +146,9 @@ var (
 	builtin = ""
 	shop    = filepath.Join("..", "..", "testdata", "apps", "shop.yaml")
 	transit = filepath.Join("..", "..", "testdata", "apps", "transit.yaml")
+	voting  = filepath.Join("..", "..", "testdata", "apps", "voting.yaml")
+	// apiOnly has no frontend: an api that answers through a TCP store.
+	apiOnly = filepath.Join("testdata", "api-only.yaml")
 )
 
 // fakeNet is the network the stand-ins' own calls see: loopback addresses
@@ -160,7 +187,13 @@ func deploy(t *testing.T, m *topology.Model, s setup) *deployment {
 	var proxyLn net.Listener
 	switch s.layout {
 	case direct:
-		r.entry = d.addr[fe.Name]
+		if fe != nil {
+			r.entry = d.addr[fe.Name]
+		}
+		r.entries = map[string]string{}
+		for _, f := range m.Frontends() {
+			r.entries[f.Name] = d.addr[f.Name]
+		}
 		for _, svc := range m.Services {
 			r.browser[svc.Name] = d.addr[svc.Name]
 		}
@@ -192,6 +225,18 @@ func deploy(t *testing.T, m *topology.Model, s setup) *deployment {
 				return expand.Replace(v)
 			}
 			return d.w.Link(svc.Name, k)
+		}
+		if !svc.HTTP() {
+			// A TCP service greets on its port as its stand-in does; a
+			// worker or a job listens on none.
+			ln := lns[svc.Name]
+			if svc.Worker() || s.down[svc.Name] {
+				ln.Close()
+				continue
+			}
+			go greet(ln, standin.Greeting(svc.Name, svc.Ports[0].Name, 1))
+			t.Cleanup(func() { ln.Close() })
+			continue
 		}
 		var h http.Handler
 		if s.faithful {

@@ -1,8 +1,11 @@
 package verify
 
 import (
+	"context"
+	"net"
 	"net/url"
 	"testing"
+	"time"
 )
 
 func TestCapture(t *testing.T) {
@@ -88,5 +91,34 @@ func TestCalledURL(t *testing.T) {
 		if got != want {
 			t.Errorf("calledURL(%s) = %q, want %q", body, got, want)
 		}
+	}
+}
+
+// TestLocalhostDialer: a name under .localhost reaches loopback, as in a
+// browser, whatever the system resolver says about it.
+func TestLocalhostDialer(t *testing.T) {
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	dial := localhostDialer(&net.Dialer{Timeout: 2 * time.Second})
+	for _, host := range []string{"result.localhost", "a.b.LOCALHOST", "result.localhost."} {
+		c, err := dial(context.Background(), "tcp", net.JoinHostPort(host, port))
+		if err != nil {
+			t.Errorf("dialing %s: %v", host, err)
+			continue
+		}
+		c.Close()
 	}
 }

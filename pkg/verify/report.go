@@ -42,6 +42,9 @@ func (r *Report) Write(w io.Writer) error {
 // wired, and which hops failed.
 func (r *Report) Verdict() string {
 	entry := r.EntryURLName + " " + r.EntryURL
+	if r.EntryURL == "" || r.Hop(HopPage) == nil {
+		entry = "the deployment"
+	}
 	if fs := r.Failures(); len(fs) > 0 {
 		if len(fs) == 1 {
 			return fmt.Sprintf("%s is not wired: hop %s failed (%s)", entry, fs[0].Name, fs[0].Cause)
@@ -59,7 +62,11 @@ func (r *Report) Verdict() string {
 	for _, h := range r.Hops {
 		counts[h.Kind]++
 	}
-	return fmt.Sprintf("%s is wired: the page, %s, %s and %s answer as a browser needs them", entry,
+	page := "the page, "
+	if counts[KindPage] == 0 {
+		page = ""
+	}
+	return fmt.Sprintf("%s is wired: %s%s, %s and %s answer as a browser needs them", entry, page,
 		plural(counts[KindLink], "browser URL"), plural(counts[KindRoute], "public service"), plural(counts[KindCheck], "check"))
 }
 

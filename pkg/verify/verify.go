@@ -227,9 +227,15 @@ func Run(ctx context.Context, m *topology.Model, w topology.Wiring, entryURL str
 	if entryURL == "" {
 		entryURL = w.EntryURL
 	}
-	u, err := ParseEntryURL(m.EntryURLName, entryURL)
-	if err != nil {
-		return nil, err
+	var u *url.URL
+	if m.Frontend() != nil || entryURL != "" {
+		// An app with no frontend has no page to load: verify starts from
+		// its public services, and entryURL, when given, is the address
+		// their relative routes (behind a proxy) resolve against.
+		var err error
+		if u, err = ParseEntryURL(m.EntryURLName, entryURL); err != nil {
+			return nil, err
+		}
 	}
 	wk := newWalker(m, w, u, opts)
 	wk.run(ctx)
@@ -243,7 +249,7 @@ func newClient(opts Options) *http.Client {
 	}
 	dial := opts.DialContext
 	if dial == nil {
-		dial = (&net.Dialer{Timeout: timeout}).DialContext
+		dial = localhostDialer(&net.Dialer{Timeout: timeout})
 	}
 	tr := &http.Transport{
 		DialContext:         dial,
@@ -254,4 +260,24 @@ func newClient(opts Options) *http.Client {
 		DisableKeepAlives: true,
 	}
 	return &http.Client{Transport: tr, Timeout: timeout}
+}
+
+// localhostDialer dials names under .localhost on loopback, as browsers do
+// (RFC 6761 reserves them for it), whatever the system resolver says: a
+// deployment that serves a second frontend at result.localhost works in the
+// browser, and verify must reach it as the browser does.
+func localhostDialer(d *net.Dialer) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, port, err := net.SplitHostPort(addr)
+		if err != nil || !strings.HasSuffix(strings.TrimSuffix(strings.ToLower(host), "."), ".localhost") {
+			return d.DialContext(ctx, network, addr)
+		}
+		c, err := d.DialContext(ctx, "tcp4", net.JoinHostPort("127.0.0.1", port))
+		if err != nil {
+			if c6, err6 := d.DialContext(ctx, "tcp6", net.JoinHostPort("::1", port)); err6 == nil {
+				return c6, nil
+			}
+		}
+		return c, err
+	}
 }

@@ -42,6 +42,11 @@ func TestVerifyPasses(t *testing.T) {
 		{"shop, proxied https", shop, setup{layout: proxied, tls: true}, 8},
 		{"transit, direct", transit, setup{layout: direct}, 8},
 		{"transit, proxied", transit, setup{layout: proxied, prefix: map[string]string{"trips": "/t/"}}, 8},
+		// Two frontends, each on its own origin, each with a check through
+		// a TCP link (host + port env, a postgres URL).
+		{"voting, direct", voting, setup{layout: direct}, 5},
+		// No page: the api's route and its check through a host:port link.
+		{"api only, direct", apiOnly, setup{layout: direct}, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			d := deploy(t, load(t, tt.spec), tt.setup)
@@ -52,7 +57,7 @@ func TestVerifyPasses(t *testing.T) {
 			if len(rep.Hops) != tt.hops {
 				t.Errorf("%d hops, want %d:\n%s", len(rep.Hops), tt.hops, out)
 			}
-			if !strings.HasSuffix(out, " answer as a browser needs them\n") || strings.Contains(out, "note:") {
+			if !strings.HasSuffix(out, " answer as a browser needs them\n") || strings.Contains(out, "note:") || strings.Contains(out, "wired: ,") {
 				t.Errorf("verdict or notes wrong:\n%s", out)
 			}
 		})
@@ -652,4 +657,49 @@ func TestVerifyViaHangs(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
+}
+
+// TestVerifyTwoFrontendsAndTCPLinks: the voting app's second frontend is a
+// page of its own (no Origin, no CORS), and a check through a TCP link
+// blames that link, spelled in its form, when the linked service is down
+// or the link leads elsewhere.
+func TestVerifyTwoFrontendsAndTCPLinks(t *testing.T) {
+	t.Run("result is a page of its own", func(t *testing.T) {
+		noCORS := func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Header.Get("Origin") != "" {
+					http.Error(w, "result got an Origin header: it is its own page", http.StatusBadRequest)
+					return
+				}
+				h.ServeHTTP(w, r)
+			})
+		}
+		d := deploy(t, load(t, voting), setup{layout: direct, wrap: map[string]func(http.Handler) http.Handler{"result": noCORS}})
+		rep, out := d.run(t, "")
+		if !rep.OK() {
+			t.Fatalf("want every hop to pass:\n%s", out)
+		}
+		if h := rep.Hop("result"); h == nil || strings.Contains(h.Detail, "CORS") {
+			t.Errorf("result's hop should be a page load without CORS:\n%s", out)
+		}
+	})
+	t.Run("db down", func(t *testing.T) {
+		d := deploy(t, load(t, voting), setup{layout: direct, down: map[string]bool{"db": true}})
+		rep, out := d.run(t, "")
+		f := rep.Hop("result:socket")
+		if f == nil || f.Status != verify.Fail || f.Cause != verify.CauseLinkUnreachable || !strings.HasPrefix(f.Wiring, "DATABASE_URL on result") {
+			t.Fatalf("want result:socket to fail on DATABASE_URL, link-unreachable:\n%s", out)
+		}
+		if h := rep.Hop("vote:vote"); h == nil || h.Status != verify.Pass {
+			t.Errorf("vote's check does not use db and should pass:\n%s", out)
+		}
+	})
+	t.Run("REDIS_PORT wrong", func(t *testing.T) {
+		d := deploy(t, load(t, voting), setup{layout: direct, env: map[string]map[string]string{"vote": {"REDIS_PORT": "1"}}})
+		rep, out := d.run(t, "")
+		f := rep.Hop("vote:vote")
+		if f == nil || f.Status != verify.Fail || !strings.Contains(f.Wiring, "REDIS_HOST on vote") || !strings.Contains(f.Wiring, "REDIS_PORT=") || !strings.Contains(f.Wiring, "vote called tcp://127.0.0.1:1") {
+			t.Fatalf("want vote:vote to fail naming REDIS_HOST with its port and the address vote called:\n%s", out)
+		}
+	})
 }

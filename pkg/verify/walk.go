@@ -91,12 +91,39 @@ type step struct {
 func (wk *walker) add(h Hop) { wk.hops = append(wk.hops, h) }
 
 func (wk *walker) run(ctx context.Context) {
+	if wk.m.Frontend() == nil {
+		wk.runWithoutPage(ctx)
+		return
+	}
 	page := wk.pageHop(ctx)
 	wk.add(page)
 	steps := wk.plan()
 	for _, s := range steps {
 		if page.Status == Fail {
 			wk.add(Hop{Name: s.name, Kind: s.kind, Service: s.service, Status: Skip, Detail: "not reached: hop " + HopPage + " failed"})
+			continue
+		}
+		wk.add(s.run(ctx))
+	}
+}
+
+// runWithoutPage walks an app with no frontend: the browser (or any
+// client) calls each public service at its route directly, so each hop's
+// page is the route of the service it reaches, and no request is
+// cross-origin.
+func (wk *walker) runWithoutPage(ctx context.Context) {
+	for _, s := range wk.plan() {
+		route, _ := wk.w.Route(s.service)
+		ref, err := url.Parse(route)
+		switch {
+		case err == nil && ref.IsAbs():
+			wk.page = ref
+		case err == nil && wk.entry != nil:
+			wk.page = wk.entry.ResolveReference(ref)
+		default:
+			wk.add(fail(Hop{Name: s.name, Kind: s.kind, Service: s.service}, CauseBadURL, fmt.Sprintf("the route to %s (%s)", s.service, route),
+				fmt.Sprintf("the route %q is relative to an address the wiring does not know", route),
+				"give verify the deployment's address (the proxy or gateway in front of the services)"))
 			continue
 		}
 		wk.add(s.run(ctx))
@@ -349,6 +376,10 @@ func (wk *walker) reachOf(svc *topology.Service, route string) *reach {
 		return r
 	}
 	r := &reach{svc: svc, served: route, model: route}
+	if svc.Role == topology.RoleFrontend {
+		// A frontend other than the first: the browser opens its own URL.
+		r.name = svc.URLName
+	}
 	if ref, err := url.Parse(route); err == nil {
 		r.base = wk.page.ResolveReference(ref)
 		r.base.RawQuery, r.base.Fragment = "", ""
@@ -357,10 +388,27 @@ func (wk *walker) reachOf(svc *topology.Service, route string) *reach {
 	return r
 }
 
+// onOwnPage makes a frontend other than the first the page of the hops
+// that reach it, until the returned func restores the entry page: the
+// browser opens it at its own URL (RESULT_URL), so its requests come from
+// its own origin (no Origin header, no CORS) and its scheme is the one
+// mixed content is judged against.
+func (wk *walker) onOwnPage(svc *topology.Service) (restore func()) {
+	r := wk.reach[svc.Name]
+	if svc.Role != topology.RoleFrontend || r == nil || r.base == nil || r.base == wk.page {
+		return func() {}
+	}
+	page := wk.page
+	own := *r.base
+	wk.page = &own
+	return func() { wk.page = page }
+}
+
 // routeHop asks a public service's health path through its route.
 func (wk *walker) routeHop(ctx context.Context, svc *topology.Service, route string) Hop {
 	h := Hop{Name: svc.Name, Kind: KindRoute, Service: svc.Name}
 	r := wk.reachOf(svc, route)
+	defer wk.onOwnPage(svc)()
 	if r.blocked != "" {
 		h.Status, h.Detail = Skip, "not reached: hop "+r.blocked+" failed"
 		return h
@@ -397,6 +445,7 @@ func (wk *walker) routeHop(ctx context.Context, svc *topology.Service, route str
 func (wk *walker) checkHop(ctx context.Context, name string, svc *topology.Service, c topology.Check) Hop {
 	h := Hop{Name: name, Kind: KindCheck, Service: svc.Name}
 	r := wk.reach[svc.Name]
+	defer wk.onOwnPage(svc)()
 	if r == nil || r.blocked != "" || r.base == nil {
 		blocked := svc.Name
 		if r != nil && r.blocked != "" {
