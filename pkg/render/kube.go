@@ -417,10 +417,6 @@ func Manifests(objs []Object, cmd string) ([]File, error) {
 	var files []File
 	index := map[string]int{}
 	for _, o := range objs {
-		doc, err := marshalObject(o.Obj)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", o.File, err)
-		}
 		i, ok := index[o.File]
 		if !ok {
 			index[o.File] = len(files)
@@ -429,22 +425,45 @@ func Manifests(objs []Object, cmd string) ([]File, error) {
 		} else {
 			files[i].Data = append(files[i].Data, "---\n"...)
 		}
-		files[i].Data = append(files[i].Data, doc...)
+		start := len(files[i].Data)
+		data, err := appendObject(files[i].Data, o.Obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.File, err)
+		}
+		files[i].Data = data
+		if documentHook != nil {
+			documentHook(o.Obj, data[start:])
+		}
 	}
 	return files, nil
 }
 
-// marshalObject writes one object as YAML without the noise the typed
-// structs carry: status, null fields (creationTimestamp) and empty
+// documentHook, when set (by tests), sees every object Manifests writes
+// and its document.
+var documentHook func(obj any, doc []byte)
+
+// appendObject appends one object as YAML to buf without the noise the
+// typed structs carry: status, null fields (creationTimestamp) and empty
 // resources/strategy blocks. Keys come out sorted, so output is stable.
-func marshalObject(obj any) ([]byte, error) {
+func appendObject(buf []byte, obj any) ([]byte, error) {
 	if d, ok := docOf(reflect.ValueOf(obj)); ok {
 		if doc, ok := d.(map[string]any); ok {
 			delete(doc, "status")
 			prune(doc)
-			return yamlv2.Marshal(doc)
+			if out, ok := appendYAML(buf, doc); ok {
+				return out, nil
+			}
+			b, err := yamlv2.Marshal(doc)
+			return append(buf, b...), err
 		}
 	}
+	b, err := marshalObject(obj)
+	return append(buf, b...), err
+}
+
+// marshalObject is appendObject for objects docOf does not mirror: the
+// JSON round trip, then yaml.v2.
+func marshalObject(obj any) ([]byte, error) {
 	j, err := json.Marshal(obj)
 	if err != nil {
 		return nil, err
