@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -199,11 +200,13 @@ func (o *renderOptions) run(s streams) error {
 	}
 	// Targets render independently from the read-only plan: side by side,
 	// then joined in target order (the first failing target's error wins,
-	// as it would one after the other).
+	// as it would one after the other). As many at a time as there are
+	// processors: more would only hold more half-built bundles in memory.
 	placements := make([]render.Placement, len(targets))
 	errs := make([]error, len(targets))
 	prog.set(fmt.Sprintf("rendering %s of %d services: targets", plan.Model.Name, len(plan.Model.Services)), 0, len(targets))
 	var wg sync.WaitGroup
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, t := range targets {
 		dir := ""
 		if several {
@@ -216,6 +219,8 @@ func (o *renderOptions) run(s streams) error {
 			inv = o.spec.invocation(o.out)
 		}
 		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
 			b, err := plan.Render(t, inv)
 			placements[i], errs[i] = render.Placement{Dir: dir, Bundle: b}, err
 			prog.add()

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
-	yamlv4 "go.yaml.in/yaml/v4"
 
 	"github.com/synctl/synctl/pkg/target/platform"
 	"github.com/synctl/synctl/pkg/topology"
@@ -274,56 +273,16 @@ func ComposeFile(p *types.Project, cmd string) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	if b, err = colonExtraHosts(b); err != nil {
-		return File{}, err
-	}
-	return File{Path: ComposeFileName, Data: append(Header("#", cmd), b...), Mode: 0o644, Kind: KindCompose}, nil
+	return File{Path: ComposeFileName, Data: append(Header("#", cmd), colonExtraHosts(b)...), Mode: 0o644, Kind: KindCompose}, nil
 }
 
-// colonExtraHosts rewrites extra_hosts entries from compose-go's HOST=IP
-// form to HOST:IP. Compose accepts "=" only from v2.24.1; the colon form
-// works with every Compose v2 (and docker run's --add-host).
-func colonExtraHosts(b []byte) ([]byte, error) {
-	if !bytes.Contains(b, []byte("extra_hosts:")) {
-		return b, nil
-	}
-	var doc yamlv4.Node
-	if err := yamlv4.Unmarshal(b, &doc); err != nil {
-		return nil, err
-	}
-	services := mapValue(doc.Content[0], "services")
-	for i := 1; services != nil && i < len(services.Content); i += 2 {
-		hosts := mapValue(services.Content[i], "extra_hosts")
-		if hosts == nil {
-			continue
-		}
-		for _, h := range hosts.Content {
-			host, ip, ok := strings.Cut(h.Value, "=")
-			if !ok {
-				return nil, fmt.Errorf("extra_hosts entry %q has no '='", h.Value)
-			}
-			h.Value = host + ":" + ip
-		}
-	}
-	var out bytes.Buffer
-	enc := yamlv4.NewEncoder(&out)
-	enc.SetIndent(2)
-	if err := enc.Encode(&doc); err != nil {
-		return nil, err
-	}
-	return out.Bytes(), enc.Close()
-}
-
-func mapValue(n *yamlv4.Node, key string) *yamlv4.Node {
-	if n == nil || n.Kind != yamlv4.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
+// colonExtraHosts writes the extra_hosts entry synctl adds in the HOST:IP
+// form: compose-go writes every entry as HOST=IP, which Compose accepts
+// only from v2.24.1, where the colon form works with every Compose v2 (and
+// docker run's --add-host). Both forms are plain YAML scalars, so swapping
+// the one entry synctl writes is exact; no other entry can be in the file.
+func colonExtraHosts(b []byte) []byte {
+	return bytes.ReplaceAll(b, []byte("- "+HostGatewayName+"="+hostGateway+"\n"), []byte("- "+HostGatewayName+":"+hostGateway+"\n"))
 }
 
 // ComposeSecretVar is the variable of the bundle's .env file that holds a

@@ -6,3 +6,7 @@ import "reflect"
 // through pkg/target, compare docOf with the JSON round trip.
 func DocOf(v any) (any, bool)     { return docOf(reflect.ValueOf(v)) }
 func YAMLValue(v any) (any, bool) { return yamlValue(v) }
+
+// SetDocumentHook lets the external tests see every object Manifests
+// writes with its document; nil removes the hook.
+func SetDocumentHook(f func(obj any, doc []byte)) { documentHook = f }

@@ -75,6 +75,13 @@ func (b *Bundle) Stream(cmd string) ([]byte, error) {
 		return nil, fmt.Errorf("target %s writes files that only work side by side (%s): pass --out DIR", b.Target, b.paths())
 	}
 	var out bytes.Buffer
+	n := 0
+	for _, f := range b.Files {
+		if f.Kind == b.Stdout {
+			n += len(f.Data) + len("---\n")
+		}
+	}
+	out.Grow(n + 256)
 	out.Write(Header("#", cmd))
 	first := true
 	for _, f := range b.Files {

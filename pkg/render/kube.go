@@ -562,10 +562,6 @@ func Manifests(objs []Object, cmd string) ([]File, error) {
 	var files []File
 	index := map[string]int{}
 	for _, o := range objs {
-		doc, err := marshalObject(o.Obj)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", o.File, err)
-		}
 		i, ok := index[o.File]
 		if !ok {
 			index[o.File] = len(files)
@@ -574,34 +570,54 @@ func Manifests(objs []Object, cmd string) ([]File, error) {
 		} else {
 			files[i].Data = append(files[i].Data, "---\n"...)
 		}
-		files[i].Data = append(files[i].Data, doc...)
+		start := len(files[i].Data)
+		data, err := appendObject(files[i].Data, o.Obj)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", o.File, err)
+		}
+		files[i].Data = data
 		files[i].Objects = append(files[i].Objects, o.Obj)
+		if documentHook != nil {
+			documentHook(o.Obj, data[start:])
+		}
 	}
 	return files, nil
 }
 
+// documentHook, when set (by tests), sees every object Manifests writes
+// and its document.
+var documentHook func(obj any, doc []byte)
+
 // Document is obj as its manifest holds it, as a generic document: the
 // values sigs.k8s.io/yaml would decode from the manifest (integers as int),
-// without status and the empty noise marshalObject leaves out. Any kind
+// without status and the empty noise appendObject leaves out. Any kind
 // works, typed or unstructured; each call returns a document of its own.
 func Document(obj any) (map[string]any, error) {
 	doc, _, err := document(obj)
 	return doc, err
 }
 
-// marshalObject writes one object as YAML without the noise the typed
-// structs carry: status, null fields (creationTimestamp) and empty
+// appendObject appends one object as YAML to buf without the noise the
+// typed structs carry: status, null fields (creationTimestamp) and empty
 // resources/strategy blocks. Keys come out sorted, so output is stable.
-func marshalObject(obj any) ([]byte, error) {
+func appendObject(buf []byte, obj any) ([]byte, error) {
 	doc, ints, err := document(obj)
 	if err != nil {
 		return nil, err
 	}
-	if ints {
-		return yamlv2.Marshal(doc)
+	if !ints {
+		b, err := yaml.Marshal(doc)
+		return append(buf, b...), err
 	}
-	return yaml.Marshal(doc)
+	if out, ok := appendYAML(buf, doc); ok {
+		return out, nil
+	}
+	b, err := yamlv2.Marshal(doc)
+	return append(buf, b...), err
 }
+
+// marshalObject is appendObject into a buffer of its own.
+func marshalObject(obj any) ([]byte, error) { return appendObject(nil, obj) }
 
 // document is obj as a generic document without status and empty noise;
 // ints reports whether every number in it is an int (which yaml.v2 emits
@@ -625,6 +641,7 @@ func document(obj any) (doc map[string]any, ints bool, err error) {
 	}
 	delete(doc, "status")
 	prune(doc)
+	// yamlValue converts the numbers in place.
 	_, ints = yamlValue(doc)
 	return doc, ints, nil
 }

@@ -28,19 +28,20 @@ func docOf(v reflect.Value) (any, bool) {
 		return nil, true
 	}
 	t := v.Type()
-	if t.Kind() != reflect.Pointer && v.CanAddr() && reflect.PointerTo(t).Implements(marshalerType) {
+	m := marshalersOf(t)
+	if m&ptrMarshaler != 0 && v.CanAddr() {
 		return marshaled(v.Addr().Interface().(json.Marshaler))
 	}
-	if t.Implements(marshalerType) {
+	if m&isMarshaler != 0 {
 		if t.Kind() == reflect.Pointer && v.IsNil() || t.Kind() == reflect.Interface && v.IsNil() {
 			return nil, true
 		}
 		return marshaled(v.Interface().(json.Marshaler))
 	}
-	if t.Kind() != reflect.Pointer && v.CanAddr() && reflect.PointerTo(t).Implements(textMarshalerType) {
+	if m&ptrTextMarshaler != 0 && v.CanAddr() {
 		return marshaledText(v.Addr().Interface().(encoding.TextMarshaler))
 	}
-	if t.Implements(textMarshalerType) {
+	if m&isTextMarshaler != 0 {
 		if t.Kind() == reflect.Pointer && v.IsNil() || t.Kind() == reflect.Interface && v.IsNil() {
 			return nil, true
 		}
@@ -131,6 +132,41 @@ func docOf(v reflect.Value) (any, bool) {
 		return m, true
 	}
 	return nil, false // floats, complex numbers, channels, functions
+}
+
+// The marshaling interfaces a type has, as encoding/json looks for them:
+// on the type, or (for an addressable value) on a pointer to it.
+const (
+	isMarshaler = 1 << iota
+	ptrMarshaler
+	isTextMarshaler
+	ptrTextMarshaler
+)
+
+// marshalerCache maps a type to its marshalersOf bits: Implements walks
+// method sets, and docOf asks for every value.
+var marshalerCache sync.Map
+
+func marshalersOf(t reflect.Type) int {
+	if m, ok := marshalerCache.Load(t); ok {
+		return m.(int)
+	}
+	m := 0
+	notPtr := t.Kind() != reflect.Pointer
+	if notPtr && reflect.PointerTo(t).Implements(marshalerType) {
+		m |= ptrMarshaler
+	}
+	if t.Implements(marshalerType) {
+		m |= isMarshaler
+	}
+	if notPtr && reflect.PointerTo(t).Implements(textMarshalerType) {
+		m |= ptrTextMarshaler
+	}
+	if t.Implements(textMarshalerType) {
+		m |= isTextMarshaler
+	}
+	marshalerCache.Store(t, m)
+	return m
 }
 
 var (

@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -119,13 +124,11 @@ func Write(ctx context.Context, out string, placements []Placement, opts WriteOp
 		return nil, fmt.Errorf("cannot write under %s: %w", stageIn, err)
 	}
 	defer os.RemoveAll(stage)
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("interrupted before anything was written to %s: %w", out, err)
+	if err := stageFiles(ctx, stage, files); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("interrupted before anything was written to %s: %w", out, ctx.Err())
 		}
-		if err := writeFile(filepath.Join(stage, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
-			return nil, fmt.Errorf("staging %s: %w", f.Path, err)
-		}
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("interrupted before anything was written to %s: %w", out, err)
@@ -166,6 +169,70 @@ func pruneEmpty(out, dir string) {
 			return // not empty, or not ours to remove
 		}
 	}
+}
+
+// stageFiles writes files under stage, as many at a time as there are
+// processors (an app of 1000 services writes over 10000 files, and each
+// costs a few system calls). It stops at ctx's cancellation or the first
+// failure, and reports the failure of the first file in files' order.
+func stageFiles(ctx context.Context, stage string, files []File) error {
+	// Each directory once, before any file: parents first, as they sort.
+	dirs := map[string]bool{}
+	for _, f := range files {
+		dirs[path.Dir(f.Path)] = true
+	}
+	for _, d := range slices.Sorted(maps.Keys(dirs)) {
+		if err := os.MkdirAll(filepath.Join(stage, filepath.FromSlash(d)), 0o755); err != nil {
+			return fmt.Errorf("staging %s: %w", d, err)
+		}
+	}
+	errs := make([]error, len(files))
+	var failed atomic.Bool
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) || failed.Load() || ctx.Err() != nil {
+					return
+				}
+				f := files[i]
+				if err := createFile(filepath.Join(stage, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
+					errs[i] = fmt.Errorf("staging %s: %w", f.Path, err)
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// createFile writes data to p, which must be new in an existing
+// directory, with exactly mode (the mode open takes passes through the
+// umask; keys must end up 0600).
+func createFile(p string, data []byte, mode fs.FileMode) error {
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(mode)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // writeFile creates p with exactly mode (WriteFile's mode passes through

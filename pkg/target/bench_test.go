@@ -89,6 +89,23 @@ func BenchmarkRenderGenerated(b *testing.B) {
 	}
 }
 
+// BenchmarkRender1000 renders a generated app of 1000 services for each
+// target alone, so that no target's cost hides behind another's. A change
+// that raises allocs/op by more than 10% says why in its commit.
+func BenchmarkRender1000(b *testing.B) {
+	p := load(b, 1000)
+	for _, t := range target.All() {
+		b.Run(t.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := p.Render(t, target.Invocation{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // Rendering every target of one plan at once is safe: synctl render
 // --target all does it. Run with -race to check.
 func TestRenderConcurrent(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 )
@@ -21,7 +22,11 @@ var (
 	// could end an nginx directive, start a comment or leave a YAML scalar.
 	urlPath = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 	// imageRef is a container image reference: registry/path[:tag][@digest].
-	imageRef = regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`)
+	// Compiled on first use: it is most of the package's start-up cost,
+	// which every command paid, --version and completion included.
+	imageRef = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`)
+	})
 	// methodRe is an HTTP method token.
 	methodRe = regexp.MustCompile(`^[A-Z]+$`)
 	schemeRe = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
@@ -625,7 +630,7 @@ func (c *checks) image(field, v string) {
 	switch {
 	case v == "":
 		c.addf(field, "required: an image reference such as registry.example/team/web:1.2")
-	case !imageRef.MatchString(v):
+	case !imageRef().MatchString(v):
 		c.addf(field, "%q is not a valid image reference (registry/name:tag or name@sha256:digest, lowercase name)", v)
 	case !strings.Contains(path.Base(v), ":") && !strings.Contains(v, "@"):
 		c.addf(field, "%q has no tag or digest; pin one, e.g. %s:1.0 (or :latest to float)", v, v)

@@ -1,0 +1,589 @@
+package render
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// appendYAML appends doc, a document tree of the values docOf and yamlValue
+// make (map[string]any, []any, string, int, bool, nil), to buf as the block
+// YAML yaml.v2's Marshal writes for it: keys in yaml.v2's order, the same
+// scalar styles and the same folding of long lines at 80 columns. It writes
+// straight into buf, where yaml.v2 first queues every event of the document
+// and copies every scalar into its own buffers.
+//
+// It covers what manifests hold: printable ASCII text (and line breaks in
+// values), plain keys. For anything else (other characters, keys that need
+// quotes or are longer than 128 bytes, values yaml.v2 would end with "..."
+// or write in a style this does not) it reports false and leaves buf's
+// length as it was; the caller then takes yaml.v2. TestEmitMatchesYAMLv2
+// and FuzzEmitScalar hold it to yaml.v2's bytes.
+func appendYAML(buf []byte, doc any) ([]byte, bool) {
+	e := emitter{buf: buf, start: len(buf), line: len(buf)}
+	if !e.node(doc, 0, false, true) {
+		return buf[:e.start], false
+	}
+	e.newline()
+	return e.buf, true
+}
+
+// emitter writes one document. line is where the current line starts in
+// buf, so the column is len(buf)-line; libyaml's emitter counts columns in
+// characters, which for ASCII is bytes.
+type emitter struct {
+	buf         []byte
+	start, line int
+	keys        [][]string // a key slice per depth, reused
+	depth       int
+}
+
+// bestWidth is where yaml.v2 folds long lines.
+const bestWidth = 80
+
+func (e *emitter) col() int { return len(e.buf) - e.line }
+
+func (e *emitter) newline() {
+	if e.col() > 0 {
+		e.buf = append(e.buf, '\n')
+		e.line = len(e.buf)
+	}
+}
+
+// indentTo starts a node at column indent: on a new line, or (inline) on
+// this one after a "- " indicator.
+func (e *emitter) indentTo(indent int, inline bool) {
+	if !inline {
+		e.newline()
+	}
+	for e.col() < indent {
+		e.buf = append(e.buf, ' ')
+	}
+}
+
+// node writes v as the value of a block mapping or sequence whose own
+// indentation is indent. inline is set for a sequence item (the item
+// starts right after "-") and for the document's root.
+func (e *emitter) node(v any, indent int, inSeq, root bool) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		if len(v) == 0 {
+			e.buf = append(e.buf, " {}"[btoi(root):]...)
+			return true
+		}
+		child := indent + 2
+		if root {
+			child = 0
+		}
+		return e.mapping(v, child, inSeq || root)
+	case []any:
+		if len(v) == 0 {
+			e.buf = append(e.buf, " []"[btoi(root):]...)
+			return true
+		}
+		// A sequence in a mapping is not indented ("key:\n- a"); one in a
+		// sequence is ("- - a").
+		child := indent
+		if inSeq {
+			child = indent + 2
+		}
+		return e.sequence(v, child, inSeq || root)
+	}
+	if root {
+		return false // a scalar document: yaml.v2 may end it with "..."
+	}
+	return e.scalar(v, indent+2)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func (e *emitter) mapping(m map[string]any, indent int, inline bool) bool {
+	if e.depth == len(e.keys) {
+		e.keys = append(e.keys, nil)
+	}
+	keys := e.keys[e.depth][:0]
+	for k := range m {
+		if !plainKey(k) {
+			return false
+		}
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, keyCompare)
+	e.keys[e.depth] = keys
+	e.depth++
+	defer func() { e.depth-- }()
+	for i, k := range keys {
+		e.indentTo(indent, inline && i == 0)
+		e.buf = append(e.buf, k...)
+		e.buf = append(e.buf, ':')
+		if !e.node(m[k], indent, false, false) {
+			return false
+		}
+	}
+	return true
+}
+
+func (e *emitter) sequence(l []any, indent int, inline bool) bool {
+	for i, v := range l {
+		e.indentTo(indent, inline && i == 0)
+		e.buf = append(e.buf, '-')
+		if !e.node(v, indent, true, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// scalar writes a scalar after its indicator (":" or "-"); indent is where
+// its continuation lines start.
+func (e *emitter) scalar(v any, indent int) bool {
+	switch v := v.(type) {
+	case nil:
+		e.buf = append(e.buf, " null"...)
+	case bool:
+		e.buf = append(e.buf, ' ')
+		e.buf = strconv.AppendBool(e.buf, v)
+	case int:
+		e.buf = append(e.buf, ' ')
+		e.buf = strconv.AppendInt(e.buf, int64(v), 10)
+	case string:
+		return e.str(v, indent)
+	default:
+		return false
+	}
+	return true
+}
+
+// str writes a string value in the style yaml.v2 picks: a literal block
+// for text with line breaks (double quotes when a block cannot hold it),
+// double quotes for text that would read back as another type, plain when
+// YAML allows it, single quotes otherwise.
+func (e *emitter) str(s string, indent int) bool {
+	a, ok := analyze(s)
+	if !ok {
+		return false
+	}
+	switch {
+	case a.breaks && a.blockOK:
+		return e.literal(s, indent)
+	case a.breaks:
+		e.doubleQuoted(s, indent)
+	case s == "" || resolvesNonString(s):
+		e.doubleQuoted(s, indent)
+	case a.plainOK:
+		e.plain(s, indent)
+	default:
+		e.singleQuoted(s, indent)
+	}
+	return true
+}
+
+// scalarInfo is what the styles depend on, for text of printable ASCII and
+// line feeds.
+type scalarInfo struct {
+	breaks  bool // holds a line break
+	plainOK bool // may be written plain in block context
+	blockOK bool // may be written as a literal block
+}
+
+func printableASCII(c byte) bool { return c >= 0x20 && c <= 0x7e }
+
+func analyze(s string) (scalarInfo, bool) {
+	a := scalarInfo{plainOK: true, blockOK: true}
+	if s == "" {
+		return a, true
+	}
+	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
+		a.plainOK = false
+	}
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !printableASCII(c) && c != '\n' {
+			return a, false
+		}
+		// Followed by a blank (space or tab: no tabs get here) or the end.
+		followedByBlank := i+1 == len(s) || s[i+1] == ' '
+		if i == 0 {
+			switch c {
+			case '#', ',', '[', ']', '{', '}', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`':
+				a.plainOK = false
+			case '?', ':', '-':
+				if followedByBlank {
+					a.plainOK = false
+				}
+			}
+		} else {
+			switch c {
+			case ':':
+				if followedByBlank {
+					a.plainOK = false
+				}
+			case '#':
+				if p := s[i-1]; p == ' ' || p == '\n' {
+					a.plainOK = false
+				}
+			}
+		}
+		switch c {
+		case ' ':
+			if i == 0 || i == len(s)-1 {
+				a.plainOK = false
+			}
+			if i == len(s)-1 {
+				a.blockOK = false
+			}
+			prevSpace = true
+		case '\n':
+			a.breaks = true
+			a.plainOK = false
+			if prevSpace {
+				a.blockOK = false // a space before a break
+			}
+			prevSpace = false
+		default:
+			prevSpace = false
+		}
+	}
+	return a, true
+}
+
+// plainKey reports whether a mapping key can be written as it is: a simple
+// key (at most 128 bytes) of printable ASCII that reads back as the same
+// string. Other keys take yaml.v2.
+func plainKey(k string) bool {
+	if k == "" || len(k) > 128 {
+		return false
+	}
+	a, ok := analyze(k)
+	return ok && !a.breaks && a.plainOK && !resolvesNonString(k)
+}
+
+func (e *emitter) plain(s string, indent int) {
+	e.buf = append(e.buf, ' ')
+	spaces := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if !spaces && e.col() > bestWidth && s[i+1] != ' ' {
+				e.indentTo(indent, false)
+			} else {
+				e.buf = append(e.buf, c)
+			}
+			spaces = true
+			continue
+		}
+		e.buf = append(e.buf, c)
+		spaces = false
+	}
+}
+
+func (e *emitter) singleQuoted(s string, indent int) {
+	e.buf = append(e.buf, " '"...)
+	spaces := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == ' ' {
+			if !spaces && e.col() > bestWidth && i > 0 && i < len(s)-1 && s[i+1] != ' ' {
+				e.indentTo(indent, false)
+			} else {
+				e.buf = append(e.buf, c)
+			}
+			spaces = true
+			continue
+		}
+		if c == '\'' {
+			e.buf = append(e.buf, '\'')
+		}
+		e.buf = append(e.buf, c)
+		spaces = false
+	}
+	e.buf = append(e.buf, '\'')
+}
+
+func (e *emitter) doubleQuoted(s string, indent int) {
+	e.buf = append(e.buf, " \""...)
+	spaces := false
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '"', '\\':
+			e.buf = append(e.buf, '\\', c)
+			spaces = false
+		case '\n':
+			e.buf = append(e.buf, '\\', 'n')
+			spaces = false
+		case ' ':
+			if !spaces && e.col() > bestWidth && i > 0 && i < len(s)-1 {
+				e.indentTo(indent, false)
+				if s[i+1] == ' ' {
+					e.buf = append(e.buf, '\\')
+				}
+			} else {
+				e.buf = append(e.buf, c)
+			}
+			spaces = true
+		default:
+			e.buf = append(e.buf, c)
+			spaces = false
+		}
+	}
+	e.buf = append(e.buf, '"')
+}
+
+// literal writes a "|" block. Text ending in more than one line break
+// takes yaml.v2 ("|+" ends the document with "...").
+func (e *emitter) literal(s string, indent int) bool {
+	n := len(s)
+	if s[n-1] == '\n' && (n == 1 || s[n-2] == '\n') {
+		return false
+	}
+	e.buf = append(e.buf, " |"...)
+	if s[0] == ' ' || s[0] == '\n' {
+		e.buf = append(e.buf, '2') // the indentation, which the text cannot show
+	}
+	if s[n-1] != '\n' {
+		e.buf = append(e.buf, '-')
+	}
+	e.buf = append(e.buf, '\n')
+	e.line = len(e.buf)
+	atStart := true
+	for i := 0; i < n; i++ {
+		c := s[i]
+		if c == '\n' {
+			e.buf = append(e.buf, '\n')
+			e.line = len(e.buf)
+			atStart = true
+			continue
+		}
+		if atStart {
+			for e.col() < indent {
+				e.buf = append(e.buf, ' ')
+			}
+			atStart = false
+		}
+		e.buf = append(e.buf, c)
+	}
+	return true
+}
+
+// keyCompare orders mapping keys as yaml.v2 does: character by character,
+// letters after other characters, and runs of digits by their value, so
+// that "a2" comes before "a10". Keys reaching it are ASCII (plainKey).
+func keyCompare(a, b string) int {
+	if keyLess(a, b) {
+		return -1
+	}
+	if keyLess(b, a) {
+		return 1
+	}
+	return 0
+}
+
+func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
+
+func keyLess(a, b string) bool {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == b[i] {
+			continue
+		}
+		al, bl := isLetter(a[i]), isLetter(b[i])
+		if al && bl {
+			return a[i] < b[i]
+		}
+		if al || bl {
+			return bl
+		}
+		// Both are digits or punctuation: compare the runs of digits that
+		// start here by value. A zero inside a number (after a non-zero
+		// digit) counts as part of it.
+		var an, bn int64
+		if a[i] == '0' || b[i] == '0' {
+			for j := i - 1; j >= 0 && isDigit(a[j]); j-- {
+				if a[j] != '0' {
+					an, bn = 1, 1
+					break
+				}
+			}
+		}
+		ai, bi := i, i
+		for ; ai < len(a) && isDigit(a[ai]); ai++ {
+			an = an*10 + int64(a[ai]-'0')
+		}
+		for ; bi < len(b) && isDigit(b[bi]); bi++ {
+			bn = bn*10 + int64(b[bi]-'0')
+		}
+		if an != bn {
+			return an < bn
+		}
+		if ai != bi {
+			return ai < bi
+		}
+		return a[i] < b[i]
+	}
+	return len(a) < len(b)
+}
+
+// resolvesNonString reports whether plain text s would read back, under
+// YAML 1.1 as yaml.v2 resolves it, as something other than a string: null,
+// a boolean, a number, a timestamp or a base-60 number. Such text is
+// written in double quotes.
+func resolvesNonString(s string) bool {
+	if s == "" {
+		return true
+	}
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+		"true", "True", "TRUE", "false", "False", "FALSE",
+		"on", "On", "ON", "off", "Off", "OFF",
+		"~", "null", "Null", "NULL",
+		".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF",
+		"+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF":
+		return true
+	}
+	switch c := s[0]; {
+	case c == '.':
+		_, err := strconv.ParseFloat(s, 64)
+		return err == nil
+	case c == '+' || c == '-' || isDigit(c):
+		return numberLike(s)
+	}
+	return false
+}
+
+// numberLike is resolvesNonString for text starting with a sign or a digit.
+func numberLike(s string) bool {
+	if timestampLike(s) || base60Like(s) {
+		return true
+	}
+	plain := strings.ReplaceAll(s, "_", "")
+	if _, err := strconv.ParseInt(plain, 0, 64); err == nil {
+		return true
+	}
+	if _, err := strconv.ParseUint(plain, 0, 64); err == nil {
+		return true
+	}
+	if yamlFloat(plain) {
+		if _, err := strconv.ParseFloat(plain, 64); err == nil {
+			return true
+		}
+	}
+	switch {
+	case strings.HasPrefix(plain, "0b"):
+		if _, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
+			return true
+		}
+	case strings.HasPrefix(plain, "-0b"):
+		if _, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// yamlFloat matches [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+func yamlFloat(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(s) && isDigit(s[i]) {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	} else {
+		if digits() == 0 {
+			return false
+		}
+		if i < len(s) && s[i] == '.' {
+			i++
+			digits()
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+// base60Like matches YAML 1.1's base-60 numbers,
+// [-+]?[0-9][0-9_]*(:[0-5]?[0-9])+(\.[0-9_]*)?, which yaml.v2 quotes.
+func base60Like(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	if i >= len(s) || !isDigit(s[i]) {
+		return false
+	}
+	for i < len(s) && (isDigit(s[i]) || s[i] == '_') {
+		i++
+	}
+	groups := 0
+	for i < len(s) && s[i] == ':' {
+		i++
+		switch {
+		case i+1 < len(s) && s[i] >= '0' && s[i] <= '5' && isDigit(s[i+1]):
+			i += 2
+		case i < len(s) && isDigit(s[i]):
+			i++
+		default:
+			return false
+		}
+		groups++
+	}
+	if groups == 0 {
+		return false
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && (isDigit(s[i]) || s[i] == '_') {
+			i++
+		}
+	}
+	return i == len(s)
+}
+
+// timestampLike reports whether s reads as a YAML timestamp in one of the
+// layouts yaml.v2 accepts.
+func timestampLike(s string) bool {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, layout := range []string{
+		"2006-1-2T15:4:5.999999999Z07:00",
+		"2006-1-2t15:4:5.999999999Z07:00",
+		"2006-1-2 15:4:5.999999999",
+		"2006-1-2",
+	} {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
