@@ -55,7 +55,13 @@ func Import(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cwd, _ := os.Getwd()
+	cwd := o.ReportDir
+	if cwd == "" {
+		cwd, _ = os.Getwd()
+	}
+	if abs, err := filepath.Abs(cwd); err == nil {
+		cwd = abs
+	}
 	var files []string
 	for _, f := range p.ComposeFiles {
 		if abs, err := filepath.Abs(f); err == nil {
@@ -447,6 +453,8 @@ func (c *converter) protocols() {
 				p.protocol, p.why = k.protocol, fmt.Sprintf("the %s image speaks %s there", name, k.what)
 			case tcp:
 				p.protocol, p.why = topology.ProtocolTCP, fmt.Sprintf("port %d is %s's", p.number, what)
+			case known && k.protocol == topology.ProtocolTCP:
+				p.protocol, p.why = topology.ProtocolTCP, fmt.Sprintf("the %s image speaks %s, not HTTP", name, k.what)
 			default:
 				p.protocol, p.why = topology.ProtocolHTTP, "nothing says it speaks another protocol"
 			}

@@ -32,6 +32,7 @@ var (
 	urlPathRe  = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 	hostPortRe = regexp.MustCompile(`^([A-Za-z0-9_.-]+):([0-9]{1,5})$`)
 	numberRe   = regexp.MustCompile(`^[0-9]{1,5}$`)
+	envNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // environment sorts the environment of s into links, the variables that
@@ -43,6 +44,11 @@ func (c *converter) environment(s *service) {
 	consumed := map[string]bool{}
 	for _, k := range keys {
 		v := env[k]
+		if !envNameRe.MatchString(k) {
+			c.line(s, Refused, "the spec's env names are letters, digits and '_' (not starting with a digit), and the service reads this one; no spec can set it", "environment", k)
+			consumed[k] = true
+			continue
+		}
 		if v == nil {
 			c.line(s, Dropped, "no value: compose passes the shell's value, and it is unset here; set it in env", "environment", k)
 			consumed[k] = true
@@ -378,6 +384,9 @@ func secretish(k, v string) bool {
 	switch strings.ToLower(v) {
 	case "yes", "no", "true", "false", "on", "off", "0", "1":
 		return false
+	}
+	if strings.HasPrefix(v, "/") {
+		return false // a path, such as /run/secrets/NAME
 	}
 	for _, w := range words {
 		if w == "KEY" || w == "PASS" || w == "PWD" || w == "APIKEY" {

@@ -71,7 +71,7 @@ func imageKnown(image string) (knownImage, string, bool) {
 var tcpPorts = map[int]string{
 	22: "SSH", 25: "SMTP", 53: "DNS", 1433: "SQL Server", 1521: "Oracle", 2181: "ZooKeeper",
 	3306: "MySQL", 4222: "NATS", 5432: "PostgreSQL", 5672: "AMQP", 6379: "Redis",
-	9042: "CQL", 9092: "Kafka", 9229: "the Node.js inspector", 11211: "memcached", 27017: "MongoDB",
+	9042: "CQL", 9092: "Kafka", 9229: "the Node.js inspector", 11211: "memcached", 27017: "MongoDB", 33060: "MySQL X",
 }
 
 // schemePorts are the default ports of URL schemes.

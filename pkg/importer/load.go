@@ -35,6 +35,9 @@ type Options struct {
 	Environ []string
 	// AllowLossy turns refusals into drops.
 	AllowLossy bool
+	// ReportDir is the directory the report's file names are relative to
+	// (default the working directory); files outside it are absolute.
+	ReportDir string
 }
 
 // LoadError is a compose file compose-go could not load; its message
