@@ -38,7 +38,7 @@ var serviceFields = map[string]rule{
 	"mem_limit": mapped, "mem_reservation": mapped, "cpus": mapped,
 	// compose-go resolves extends while loading; what it brought is mapped
 	// with the service's own fields.
-	"extends": mapped,
+	"extends": {kind: Translated, why: "resolved while loading: the service has the fields it extends"},
 	// read_only: true is synctl's own default on Kubernetes; compose's
 	// writable default leaves the spec's default in place.
 	"read_only": {kind: Translated, why: "read_only: synctl's Kubernetes targets run every container on a read-only root filesystem already; the docker targets do not"},
