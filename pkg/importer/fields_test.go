@@ -33,28 +33,36 @@ func TestEveryProjectField(t *testing.T) {
 // generic filler would give values the spec rejects (a relative working
 // directory), which the conversion reports rather than maps.
 var mappedExamples = map[string]func(s *types.ServiceConfig){
-	"image":           func(s *types.ServiceConfig) { s.Image = "redis:7" },
-	"build":           func(s *types.ServiceConfig) { s.Build = &types.BuildConfig{Context: "."} },
-	"ports":           func(s *types.ServiceConfig) { s.Ports = append(s.Ports, types.ServicePortConfig{Target: 9000}) },
-	"expose":          func(s *types.ServiceConfig) { s.Expose = types.StringOrNumberList{"9000"} },
-	"environment":     func(s *types.ServiceConfig) { v := "b"; s.Environment = types.MappingWithEquals{"A": &v} },
-	"env_file":        func(s *types.ServiceConfig) { s.EnvFiles = []types.EnvFile{{Path: "/p/.env"}} },
-	"command":         func(s *types.ServiceConfig) { s.Command = types.ShellCommand{"serve"} },
-	"entrypoint":      func(s *types.ServiceConfig) { s.Entrypoint = types.ShellCommand{"/bin/app"} },
-	"working_dir":     func(s *types.ServiceConfig) { s.WorkingDir = "/w" },
-	"healthcheck":     func(s *types.ServiceConfig) { s.HealthCheck = &types.HealthCheckConfig{Test: types.HealthCheckTest{"CMD", "true"}} },
-	"depends_on":      func(s *types.ServiceConfig) { s.DependsOn = types.DependsOnConfig{"other": {Condition: "service_started", Required: true}} },
-	"user":            func(s *types.ServiceConfig) { s.User = "1000:1000" },
-	"tmpfs":           func(s *types.ServiceConfig) { s.Tmpfs = types.StringList{"/tmp"} },
-	"volumes":         func(s *types.ServiceConfig) { s.Volumes = []types.ServiceVolumeConfig{{Type: "volume", Source: "v", Target: "/data"}} },
-	"volumes_from":    func(s *types.ServiceConfig) { s.VolumesFrom = []string{"other"} },
-	"deploy":          func(s *types.ServiceConfig) { n := 2; s.Deploy = &types.DeployConfig{Replicas: &n} },
-	"scale":           func(s *types.ServiceConfig) { n := 3; s.Scale = &n },
-	"restart":         func(s *types.ServiceConfig) { s.Restart = "always" },
-	"secrets":         func(s *types.ServiceConfig) { s.Secrets = []types.ServiceSecretConfig{{Source: "s"}} },
-	"network_mode":    func(s *types.ServiceConfig) { s.NetworkMode = "host" },
-	"net":             func(s *types.ServiceConfig) { s.Net = "host" },
-	"networks":        func(s *types.ServiceConfig) { s.Networks = map[string]*types.ServiceNetworkConfig{"n": {Aliases: []string{"a"}}} },
+	"image":       func(s *types.ServiceConfig) { s.Image = "redis:7" },
+	"build":       func(s *types.ServiceConfig) { s.Build = &types.BuildConfig{Context: "."} },
+	"ports":       func(s *types.ServiceConfig) { s.Ports = append(s.Ports, types.ServicePortConfig{Target: 9000}) },
+	"expose":      func(s *types.ServiceConfig) { s.Expose = types.StringOrNumberList{"9000"} },
+	"environment": func(s *types.ServiceConfig) { v := "b"; s.Environment = types.MappingWithEquals{"A": &v} },
+	"env_file":    func(s *types.ServiceConfig) { s.EnvFiles = []types.EnvFile{{Path: "/p/.env"}} },
+	"command":     func(s *types.ServiceConfig) { s.Command = types.ShellCommand{"serve"} },
+	"entrypoint":  func(s *types.ServiceConfig) { s.Entrypoint = types.ShellCommand{"/bin/app"} },
+	"working_dir": func(s *types.ServiceConfig) { s.WorkingDir = "/w" },
+	"healthcheck": func(s *types.ServiceConfig) {
+		s.HealthCheck = &types.HealthCheckConfig{Test: types.HealthCheckTest{"CMD", "true"}}
+	},
+	"depends_on": func(s *types.ServiceConfig) {
+		s.DependsOn = types.DependsOnConfig{"other": {Condition: "service_started", Required: true}}
+	},
+	"user":  func(s *types.ServiceConfig) { s.User = "1000:1000" },
+	"tmpfs": func(s *types.ServiceConfig) { s.Tmpfs = types.StringList{"/tmp"} },
+	"volumes": func(s *types.ServiceConfig) {
+		s.Volumes = []types.ServiceVolumeConfig{{Type: "volume", Source: "v", Target: "/data"}}
+	},
+	"volumes_from": func(s *types.ServiceConfig) { s.VolumesFrom = []string{"other"} },
+	"deploy":       func(s *types.ServiceConfig) { n := 2; s.Deploy = &types.DeployConfig{Replicas: &n} },
+	"scale":        func(s *types.ServiceConfig) { n := 3; s.Scale = &n },
+	"restart":      func(s *types.ServiceConfig) { s.Restart = "always" },
+	"secrets":      func(s *types.ServiceConfig) { s.Secrets = []types.ServiceSecretConfig{{Source: "s"}} },
+	"network_mode": func(s *types.ServiceConfig) { s.NetworkMode = "host" },
+	"net":          func(s *types.ServiceConfig) { s.Net = "host" },
+	"networks": func(s *types.ServiceConfig) {
+		s.Networks = map[string]*types.ServiceNetworkConfig{"n": {Aliases: []string{"a"}}}
+	},
 	"container_name":  func(s *types.ServiceConfig) { s.ContainerName = "c" },
 	"hostname":        func(s *types.ServiceConfig) { s.Hostname = "h" },
 	"links":           func(s *types.ServiceConfig) { s.Links = []string{"other:o"} },

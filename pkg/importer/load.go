@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/cli"
@@ -74,9 +76,82 @@ func Load(ctx context.Context, o Options) (*types.Project, error) {
 	}
 	p, err := opts.LoadProject(ctx)
 	if err != nil {
-		return nil, &LoadError{err}
+		return nil, &LoadError{locate(err, o.Files)}
 	}
 	return p, nil
+}
+
+var (
+	yamlLine        = regexp.MustCompile(`line (\d+)`)
+	interpolating   = regexp.MustCompile(`interpolating ([^ :]+)`)
+	undefinedDepend = regexp.MustCompile(`service "([^"]+)" depends on undefined service "([^"]+)"`)
+	missingEnvFile  = regexp.MustCompile(`env file (\S+) not found`)
+)
+
+// lineOf is the first line of file that mentions s, or 0.
+func lineOf(file, s string) int {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	for i, l := range strings.Split(string(data), "\n") {
+		if strings.Contains(l, s) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// locate puts the compose file, and the line where it can tell, in front
+// of a compose-go error that names neither.
+func locate(err error, files []string) error {
+	msg := err.Error()
+	abs := make([]string, len(files))
+	for i, f := range files {
+		abs[i], _ = filepath.Abs(f)
+	}
+	for _, f := range append(abs, files...) {
+		if strings.Contains(msg, f) {
+			return err // compose-go named the file already
+		}
+	}
+	pos := readPositions(abs, func(f string) string {
+		for i := range abs {
+			if abs[i] == f {
+				return files[i]
+			}
+		}
+		return f
+	})
+	var w where
+	switch {
+	case interpolating.MatchString(msg):
+		path := strings.Split(interpolating.FindStringSubmatch(msg)[1], ".")
+		if len(path) >= 2 && path[0] == "services" {
+			w = pos.service(path[1], path[2:]...)
+		} else {
+			w = pos.project(path...)
+		}
+	case undefinedDepend.MatchString(msg):
+		m := undefinedDepend.FindStringSubmatch(msg)
+		w = pos.service(m[1], "depends_on", m[2])
+	case missingEnvFile.MatchString(msg):
+		w = where{File: strings.Join(files, ", ")}
+		base := filepath.Base(missingEnvFile.FindStringSubmatch(msg)[1])
+		for i, f := range abs {
+			if n := lineOf(f, base); n > 0 {
+				w = where{files[i], n}
+				break
+			}
+		}
+	case yamlLine.MatchString(msg) && len(files) == 1:
+		all := yamlLine.FindAllStringSubmatch(msg, -1)
+		n, _ := strconv.Atoi(all[len(all)-1][1])
+		w = where{files[0], n}
+	default:
+		w = where{File: strings.Join(files, ", ")}
+	}
+	return fmt.Errorf("%s: %w", w, err)
 }
 
 // displayName shows a file relative to the working directory when it is

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInitFromBadCompose: compose-go's own message, with the file and
+// line, exit 2 and nothing written.
+func TestInitFromBadCompose(t *testing.T) {
+	for _, tc := range []struct {
+		name, compose, want string
+	}{
+		{"yaml", "services:\n  web:\n    image: nginx:1\n    ports: [8080:80\n",
+			"compose.yaml:4: yaml: while parsing a flow sequence at line 3, column 12: line 4: did not find expected ',' or ']'"},
+		{"required variable", "services:\n  web:\n    image: \"nginx:${TAG:?set TAG to the nginx version}\"\n",
+			"compose.yaml:3: error while interpolating services.web.image: required variable TAG is missing a value: set TAG to the nginx version"},
+		{"unknown depends_on", "services:\n  web:\n    image: nginx:1\n    depends_on: [db]\n",
+			`compose.yaml:4: service "web" depends on undefined service "db": invalid compose project`},
+		{"missing env_file", "services:\n  web:\n    image: nginx:1\n    env_file: missing.env\n",
+			"compose.yaml:4: env file "},
+		{"refused", "services:\n  web:\n    image: nginx:1\n    network_mode: host\n",
+			"compose.yaml:4: services.web.network_mode: refused: the host's network: the service listens on the host's own addresses, which no Kubernetes target gives a pod\n" +
+				"change the compose file, or pass --allow-lossy to import without these fields (each stays in the report)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			compose := filepath.Join(dir, "compose.yaml")
+			if err := os.WriteFile(compose, []byte(tc.compose), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(dir)
+			code, out, errs := runCLI(t, "init", "--from", "compose.yaml", "-o", "app.yaml", "--report", "report.json")
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(errs, tc.want) {
+				t.Errorf("stderr:\n%s\nwant it to contain:\n%s", errs, tc.want)
+			}
+			if out != "" {
+				t.Errorf("stdout: %q", out)
+			}
+			for _, f := range []string{"app.yaml", "report.json"} {
+				if _, err := os.Stat(f); err == nil {
+					t.Errorf("%s was written", f)
+				}
+			}
+		})
+	}
+}
+
+// TestInitFromEndToEnd is what a new user does: import, render every
+// target, validate the bundles.
+func TestInitFromEndToEnd(t *testing.T) {
+	compose, err := filepath.Abs("../../testdata/compose/awesome-compose/wordpress-mysql/compose.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	code, out, errs := runCLI(t, "init", "--from", compose, "-o", "app.yaml", "--report", "report.json")
+	if code != 0 {
+		t.Fatalf("init exit %d: %s", code, errs)
+	}
+	if out != "" {
+		t.Errorf("stdout with -o: %q", out)
+	}
+	for _, want := range []string{
+		"services.wordpress.environment.WORDPRESS_DB_HOST: inferred: a link to db, port 3306 (form host); docker-network spells it as compose did",
+		"imported 2 services from ",
+	} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("the report on stderr lacks %q:\n%s", want, errs)
+		}
+	}
+	var report struct {
+		Lines []struct{ Kind, Field, Service string }
+	}
+	data, err := os.ReadFile("report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &report); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, l := range strings.Split(errs, "\n") {
+		if strings.HasPrefix(l, compose+":") {
+			n++
+		}
+	}
+	if len(report.Lines) != n {
+		t.Errorf("the JSON report has %d lines, stderr %d", len(report.Lines), n)
+	}
+	if code, _, errs := runCLI(t, "render", "-f", "app.yaml", "--target", "all", "--out", "deploy"); code != 0 {
+		t.Fatalf("render exit %d: %s", code, errs)
+	}
+	if code, out, errs := runCLI(t, "validate", "deploy"); code != 0 {
+		t.Fatalf("validate exit %d: %s%s", code, out, errs)
+	}
+}
+
+// TestInitImportFlagsNeedFrom: the import's flags alone are a usage error.
+func TestInitImportFlagsNeedFrom(t *testing.T) {
+	code, _, errs := runCLI(t, "init", "--profile", "seed")
+	if code != exitUsage || !strings.Contains(errs, "--profile applies to a compose import; add --from compose.yaml") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
