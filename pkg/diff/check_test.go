@@ -122,7 +122,7 @@ func TestCheckMissingDir(t *testing.T) {
 // model keys it, so two services setting one env var stay two rows.
 func TestDirAgainstTarget(t *testing.T) {
 	plans := map[string]*target.Plan{"builtin": bundletest.Plan(t)}
-	for _, app := range []string{"shop", "transit"} {
+	for _, app := range []string{"shop", "transit", "voting"} {
 		plans[app] = bundletest.Load(t, "../../testdata/apps/"+app+".yaml", target.Overrides{})
 	}
 	for app, p := range plans {

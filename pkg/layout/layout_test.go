@@ -40,7 +40,7 @@ type app struct {
 func apps(t testing.TB) []app {
 	t.Helper()
 	out := []app{{name: "builtin", plan: bundletest.Plan(t)}}
-	for _, name := range []string{"shop", "transit"} {
+	for _, name := range []string{"shop", "transit", "voting"} {
 		spec := "../../testdata/apps/" + name + ".yaml"
 		out = append(out, app{name: name, plan: bundletest.Load(t, spec, target.Overrides{}), spec: spec})
 	}

@@ -19,7 +19,7 @@ const certValidity = 397 * 24 * time.Hour
 // for localhost, the loopback addresses), PEM encoded, and its PKCS#8 key.
 // ECDSA rather than RSA: generating it takes microseconds, not a noticeable
 // pause on every render.
-func SelfSignedCert(host string) (certPEM, keyPEM []byte, err error) {
+func SelfSignedCert(host string, others ...string) (certPEM, keyPEM []byte, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -46,6 +46,7 @@ func SelfSignedCert(host string) (certPEM, keyPEM []byte, err error) {
 	if host == "localhost" {
 		tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback}
 	}
+	tmpl.DNSNames = append(tmpl.DNSNames, others...)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return nil, nil, err

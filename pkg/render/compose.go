@@ -2,9 +2,11 @@ package render
 
 import (
 	"bytes"
+	"crypto/rand"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	yamlv4 "go.yaml.in/yaml/v4"
@@ -79,8 +81,36 @@ func ComposeProject(m *topology.Model, w topology.Wiring, o ComposeOptions) *typ
 		} else {
 			sc.Networks = map[string]*types.ServiceNetworkConfig{o.Network: nil}
 		}
-		if o.Publish(s) {
-			sc.Ports = []types.ServicePortConfig{{Target: uint32(s.Port), Published: strconv.Itoa(s.HostPort), Protocol: "tcp"}}
+		for _, port := range s.Ports {
+			if o.Publish(s) && port.HostPort != 0 {
+				sc.Ports = append(sc.Ports, types.ServicePortConfig{Name: namedPort(s, port), Target: uint32(port.Number), Published: strconv.Itoa(port.HostPort), Protocol: "tcp"})
+			} else {
+				// Not published: expose says which port the container
+				// listens on, for the other containers and for readers.
+				sc.Expose = append(sc.Expose, strconv.Itoa(port.Number))
+			}
+		}
+		if s.Job {
+			sc.Restart = types.RestartPolicyNo
+		}
+		if len(s.Command) > 0 {
+			sc.Entrypoint = types.ShellCommand(s.Command)
+		}
+		if len(s.Args) > 0 {
+			sc.Command = types.ShellCommand(s.Args)
+		}
+		sc.WorkingDir = s.WorkingDir
+		sc.Tmpfs = types.StringList(s.Scratch)
+		sc.HealthCheck = composeHealth(s.Readiness)
+		for _, u := range s.Secrets {
+			if u.File == "" {
+				continue
+			}
+			sc.Secrets = append(sc.Secrets, types.ServiceSecretConfig{Source: u.Secret, Target: u.File})
+			if p.Secrets == nil {
+				p.Secrets = types.Secrets{}
+			}
+			p.Secrets[u.Secret] = types.SecretConfig{Environment: ComposeSecretVar(u.Secret)}
 		}
 		if usesHostGateway(s, w) {
 			sc.ExtraHosts = types.HostsList{HostGatewayName: {hostGateway}}
@@ -93,13 +123,15 @@ func ComposeProject(m *topology.Model, w topology.Wiring, o ComposeOptions) *typ
 			}
 			p.Volumes[key] = types.VolumeConfig{Name: VolumeName(o.Project, s)}
 		}
-		// Start what a service links to first. Without health checks in the
-		// images, "started" is the strongest condition compose can wait for.
-		for _, to := range deps[s.Name] {
+		// Start what a service links to first: once it is healthy where
+		// compose can check that (a health command), once a job has
+		// completed, and otherwise once it has started.
+		for _, name := range deps[s.Name] {
 			if sc.DependsOn == nil {
 				sc.DependsOn = types.DependsOnConfig{}
 			}
-			sc.DependsOn[to] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true}
+			to, _ := m.Service(name)
+			sc.DependsOn[name] = types.ServiceDependency{Condition: startCondition(to), Required: true}
 		}
 		p.Services[s.Name] = sc
 	}
@@ -114,9 +146,9 @@ func ComposeProject(m *topology.Model, w topology.Wiring, o ComposeOptions) *typ
 			sc.Volumes = append(sc.Volumes, types.ServiceVolumeConfig{Type: types.VolumeTypeBind, Source: mt[0], Target: mt[1], ReadOnly: true})
 		}
 		sc.DependsOn = types.DependsOnConfig{}
-		for _, s := range m.Services {
-			if s.Role.Public() {
-				sc.DependsOn[s.Name] = types.ServiceDependency{Condition: types.ServiceConditionStarted, Required: true}
+		for i := range m.Services {
+			if s := &m.Services[i]; s.Routed() {
+				sc.DependsOn[s.Name] = types.ServiceDependency{Condition: startCondition(s), Required: true}
 			}
 		}
 		p.Services[px.Name] = sc
@@ -124,38 +156,101 @@ func ComposeProject(m *topology.Model, w topology.Wiring, o ComposeOptions) *typ
 	return p
 }
 
+// namedPort names a published port in the compose file when the service
+// has several: gitlab's 80, 443 and 22 read better by name.
+func namedPort(s *topology.Service, p topology.Port) string {
+	if len(s.Ports) > 1 {
+		return p.Name
+	}
+	return ""
+}
+
+// startCondition is what compose waits for before starting a service that
+// depends on s.
+func startCondition(s *topology.Service) string {
+	switch {
+	case s.Job:
+		return types.ServiceConditionCompletedSuccessfully
+	case s.Readiness != nil && len(s.Readiness.Command) > 0:
+		return types.ServiceConditionHealthy
+	}
+	return types.ServiceConditionStarted
+}
+
+// composeHealth is a readiness command as a compose health check. Compose
+// runs checks inside the container, so an HTTP or TCP check would need a
+// client in the image: those are left to the orchestrators that probe from
+// outside (Kubernetes).
+func composeHealth(p *topology.Probe) *types.HealthCheckConfig {
+	if p == nil || len(p.Command) == 0 {
+		return nil
+	}
+	interval, timeout, retries := types.Duration(5*time.Second), types.Duration(3*time.Second), uint64(10)
+	return &types.HealthCheckConfig{
+		Test:     append(types.HealthCheckTest{"CMD"}, p.Command...),
+		Interval: &interval,
+		Timeout:  &timeout,
+		Retries:  &retries,
+	}
+}
+
 // usesHostGateway reports whether a service's own URLs go through the docker
 // host, which on Linux needs the host-gateway mapping.
 func usesHostGateway(s *topology.Service, w topology.Wiring) bool {
-	for _, l := range s.Links {
-		if l.ResolvedBy == topology.ResolvedByService && strings.Contains(w.Link(s.Name, l.Env), "://"+HostGatewayName+":") {
+	for _, u := range w.URLs {
+		if u.Service == s.Name && u.ResolvedBy == topology.ResolvedByService && u.Endpoint.Host == HostGatewayName {
 			return true
 		}
 	}
 	return false
 }
 
-// ContainerEnv is a service's full environment in a fixed order: port,
-// links, storage, then static variables sorted by name.
+// ContainerEnv is a service's full environment in a fixed order: ports,
+// links (and the ports of host links), storage, static variables sorted by
+// name, then the secrets it receives as variables.
 func ContainerEnv(s *topology.Service, w topology.Wiring) []topology.EnvVar {
 	var env []topology.EnvVar
-	if s.PortEnv != "" {
-		env = append(env, topology.EnvVar{Name: s.PortEnv, Value: strconv.Itoa(s.Port)})
+	for _, p := range s.Ports {
+		if p.Env != "" {
+			env = append(env, topology.EnvVar{Name: p.Env, Value: strconv.Itoa(p.Number)})
+		}
 	}
 	for _, l := range s.Links {
-		env = append(env, topology.EnvVar{Name: l.Env, Value: w.Link(s.Name, l.Env)})
+		env = append(env, topology.EnvVar{Name: l.Env, Value: w.Link(s.Name, l.Env), Expand: l.Password != ""})
+		if l.PortEnv != "" {
+			env = append(env, topology.EnvVar{Name: l.PortEnv, Value: w.Link(s.Name, l.PortEnv)})
+		}
 	}
 	if st := s.Storage; st != nil && st.Env != "" {
 		env = append(env, topology.EnvVar{Name: st.Env, Value: st.Path()})
 	}
-	return append(env, s.Env...)
+	env = append(env, s.Env...)
+	for _, u := range s.Secrets {
+		if u.Env != "" {
+			env = append(env, topology.EnvVar{Name: u.Env, Secret: u.Secret})
+		}
+	}
+	return env
+}
+
+// ComposeEnvValue is how an env var's value is written in a compose file:
+// a secret as an interpolation of the bundle's .env file, a value that
+// refers to a secret as it is, and any other with its $ doubled (compose
+// interpolates $VAR in values; $$ is a literal dollar).
+func ComposeEnvValue(e topology.EnvVar) string {
+	switch {
+	case e.Secret != "":
+		return ComposeSecretRef(e.Secret)
+	case e.Expand:
+		return e.Value
+	}
+	return strings.ReplaceAll(e.Value, "$", "$$")
 }
 
 func composeEnv(s *topology.Service, w topology.Wiring) types.MappingWithEquals {
 	env := types.MappingWithEquals{}
 	for _, e := range ContainerEnv(s, w) {
-		// Compose interpolates $VAR in values; $$ is a literal dollar.
-		v := strings.ReplaceAll(e.Value, "$", "$$")
+		v := ComposeEnvValue(e)
 		env[e.Name] = &v
 	}
 	return env
@@ -240,3 +335,28 @@ func ComposeSecretVar(secret string) string {
 // failing the load when the variable is missing rather than leaving it
 // empty.
 func ComposeSecretRef(secret string) string { return "${" + ComposeSecretVar(secret) + ":?}" }
+
+// EnvFileName is the compose bundle's file of secret values: compose reads
+// it for interpolation, the docker run script sources it.
+const EnvFileName = ".env"
+
+// EnvFile makes the bundle's .env file: each secret of the app with a
+// random value (128 bits, hex, so that it also fits a URL's password
+// unescaped). It is key material: kept when it exists, never compared.
+func EnvFile(m *topology.Model) (File, bool, error) {
+	if len(m.Secrets) == 0 {
+		return File{}, false, nil
+	}
+	var b bytes.Buffer
+	b.WriteString("# Secrets of " + m.Name + ", made by synctl with random values and kept when it\n" +
+		"# renders again. Keep this file out of version control. To use your own\n" +
+		"# values, edit them here before the first start.\n")
+	for _, name := range m.Secrets {
+		v := make([]byte, 16)
+		if _, err := rand.Read(v); err != nil {
+			return File{}, false, err
+		}
+		fmt.Fprintf(&b, "%s=%x\n", ComposeSecretVar(name), v)
+	}
+	return File{Path: EnvFileName, Data: b.Bytes(), Mode: 0o600, Kind: KindKey}, true, nil
+}

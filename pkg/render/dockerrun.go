@@ -24,8 +24,12 @@ var dockerRunTemplate = sync.OnceValues(func() (*template.Template, error) {
 })
 
 type runContainer struct {
-	Name, Alias, Image              string
-	Ports, ExtraHosts, Volumes, Env []string
+	Name, Alias, Image, Restart, Entrypoint, Workdir string
+	Ports, ExtraHosts, Volumes, Tmpfs, Args          []string
+	// Env are -e arguments, each already quoted for the shell: a secret
+	// (or a value that refers to one) in double quotes, so that the shell
+	// expands it from the bundle's .env file.
+	Env []string
 }
 
 // DockerRunScript writes the compose project as `docker run` commands, in
@@ -38,9 +42,12 @@ func DockerRunScript(target string, m *topology.Model, w topology.Wiring, p *typ
 		return File{}, err
 	}
 	data := struct {
-		Header, Target, Network, EntryURL, Teardown, Volumes string
-		Containers                                           []runContainer
+		Header, Target, Network, EntryURL, Teardown, Volumes, EnvFile string
+		Containers                                                    []runContainer
 	}{Header: string(Header("#", cmd)), Target: target, EntryURL: w.EntryURL}
+	if len(m.Secrets) > 0 {
+		data.EnvFile = EnvFileName
+	}
 	for _, n := range p.Networks {
 		data.Network = n.Name
 	}
@@ -49,7 +56,16 @@ func DockerRunScript(target string, m *topology.Model, w topology.Wiring, p *typ
 	for _, name := range order {
 		s := p.Services[name]
 		svc, _ := m.Service(name)
-		c := runContainer{Name: p.Name + "-" + name, Alias: name, Image: s.Image}
+		c := runContainer{Name: p.Name + "-" + name, Alias: name, Image: s.Image, Restart: "unless-stopped", Workdir: s.WorkingDir, Tmpfs: svc.Scratch}
+		if svc.Job {
+			c.Restart = "no"
+		}
+		if len(s.Entrypoint) > 0 {
+			// --entrypoint takes one word; the rest come before the args.
+			c.Entrypoint = s.Entrypoint[0]
+			c.Args = append(c.Args, s.Entrypoint[1:]...)
+		}
+		c.Args = append(c.Args, s.Command...)
 		names = append(names, c.Name)
 		for _, port := range s.Ports {
 			c.Ports = append(c.Ports, port.Published+":"+strconv.Itoa(int(port.Target)))
@@ -62,7 +78,14 @@ func DockerRunScript(target string, m *topology.Model, w topology.Wiring, p *typ
 			volumes = append(volumes, vol)
 		}
 		for _, e := range ContainerEnv(svc, w) {
-			c.Env = append(c.Env, e.Name+"="+e.Value)
+			if e.Secret != "" || e.Expand {
+				// Names, hosts, users and paths are validated to letters,
+				// digits and "._~-/:@", so the double quotes hold nothing the
+				// shell would take but the ${VAR:?} reference.
+				c.Env = append(c.Env, `"`+e.Name+"="+ComposeEnvValue(e)+`"`)
+				continue
+			}
+			c.Env = append(c.Env, templates.ShellQuote(e.Name+"="+e.Value))
 		}
 		data.Containers = append(data.Containers, c)
 	}

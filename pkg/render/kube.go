@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,6 +14,7 @@ import (
 	yamlv2 "go.yaml.in/yaml/v2"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -40,10 +42,10 @@ const (
 	// applies a directory's files in name order, so every namespaced
 	// object finds its namespace.
 	NamespacesFile = "00-namespaces.yaml"
-	portName       = "http"
 	labelApp       = "app"
 	configHashAn   = "synctl.dev/config-hash"
 	dataVolume     = "data"
+	secretsVolume  = "secrets"
 )
 
 // KubeServiceName is the Kubernetes Service fronting a service.
@@ -113,8 +115,9 @@ func (k *Kube) Namespaces(others ...string) []Object {
 	return append(objs, ns(k.Namespace, true))
 }
 
-// Workload is a service's ConfigMap, claim, Deployment, Service, autoscaler
-// and disruption budget, in apply order.
+// Workload is a service's ConfigMap, claim, Deployment (a Job for a job),
+// Service (none for a worker or a job), autoscaler and disruption budget,
+// in apply order.
 func (k *Kube) Workload(s *topology.Service) []Object {
 	prefix := s.Name + "-"
 	cm := k.configMap(s)
@@ -122,10 +125,13 @@ func (k *Kube) Workload(s *topology.Service) []Object {
 	if s.Storage != nil && s.Storage.Persistent {
 		objs = append(objs, Object{prefix + "pvc.yaml", k.pvc(s)})
 	}
-	objs = append(objs,
-		Object{prefix + "deployment.yaml", k.deployment(s, cm)},
-		Object{prefix + "service.yaml", k.service(s)},
-	)
+	if s.Job {
+		return append(objs, Object{prefix + "job.yaml", k.job(s, cm)})
+	}
+	objs = append(objs, Object{prefix + "deployment.yaml", k.deployment(s, cm)})
+	if !s.Worker() {
+		objs = append(objs, Object{prefix + "service.yaml", k.service(s)})
+	}
 	if s.Autoscaling != nil {
 		objs = append(objs, Object{prefix + "hpa.yaml", k.hpa(s)})
 	}
@@ -143,7 +149,12 @@ func (k *Kube) pvcName(s *topology.Service) string { return k.M.Name + "-" + s.N
 func (k *Kube) configMap(s *topology.Service) *corev1.ConfigMap {
 	data := map[string]string{}
 	for _, e := range ContainerEnv(s, k.W) {
-		data[e.Name] = e.Value
+		// A secret, or a value that refers to one, is set on the
+		// container itself: never in a ConfigMap, and $(VAR) expands only
+		// there.
+		if e.Secret == "" && !e.Expand {
+			data[e.Name] = e.Value
+		}
 	}
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
@@ -174,34 +185,96 @@ func (k *Kube) pvc(s *topology.Service) *corev1.PersistentVolumeClaim {
 	}
 }
 
-func (k *Kube) deployment(s *topology.Service, cm *corev1.ConfigMap) *appsv1.Deployment {
-	name := k.DeploymentName(s)
-	probe := func(initialDelay, period int32) *corev1.Probe {
-		return &corev1.Probe{
-			ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-				Path: s.HealthPath, Port: intstr.FromString(portName),
-			}},
-			InitialDelaySeconds: initialDelay,
-			PeriodSeconds:       period,
-		}
+// SecretName is the Secret that holds the app's secrets, a key each.
+func (k *Kube) SecretName() string { return k.M.Name + "-secrets" }
+
+// SecretFile is the bundle's Secret with a random value for each of the
+// app's secrets: key material, made once, kept when the bundle is rendered
+// again and never compared; false when the app has none. Its name sorts
+// after the namespaces, so that `kubectl apply -f DIR` creates it before
+// the pods that read it.
+func (k *Kube) SecretFile(cmd string) (File, bool, error) {
+	if len(k.M.Secrets) == 0 {
+		return File{}, false, nil
 	}
+	data := map[string]string{}
+	for _, name := range k.M.Secrets {
+		v := make([]byte, 16)
+		if _, err := rand.Read(v); err != nil {
+			return File{}, false, err
+		}
+		data[name] = hex.EncodeToString(v)
+	}
+	doc, err := marshalObject(&corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: k.SecretName(), Namespace: k.Namespace, Labels: k.PartOf()},
+		Type:       corev1.SecretTypeOpaque,
+		StringData: data,
+	})
+	if err != nil {
+		return File{}, false, err
+	}
+	return File{Path: SecretsFile, Data: append(Header("#", cmd), doc...), Mode: 0o600, Kind: KindKey}, true, nil
+}
+
+// SecretsFile holds the app's Secret in a Kubernetes bundle.
+const SecretsFile = "01-secrets.yaml"
+
+func (k *Kube) probe(p *topology.Probe, initialDelay, period int32) *corev1.Probe {
+	if p == nil {
+		return nil
+	}
+	pr := &corev1.Probe{InitialDelaySeconds: initialDelay, PeriodSeconds: period}
+	switch {
+	case p.HTTP():
+		pr.HTTPGet = &corev1.HTTPGetAction{Path: p.Path, Port: intstr.FromString(p.Port)}
+	case p.TCP():
+		pr.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromString(p.Port)}
+	default:
+		pr.Exec = &corev1.ExecAction{Command: p.Command}
+	}
+	return pr
+}
+
+// podTemplate is the pod a service's Deployment or Job runs.
+func (k *Kube) podTemplate(s *topology.Service, cm *corev1.ConfigMap) corev1.PodTemplateSpec {
 	no, yes := false, true
 	sec := s.Security
 	c := corev1.Container{
 		Name:  s.Name,
 		Image: s.Image,
-		Ports: []corev1.ContainerPort{{Name: portName, ContainerPort: int32(s.Port), Protocol: corev1.ProtocolTCP}},
 		EnvFrom: []corev1.EnvFromSource{{ConfigMapRef: &corev1.ConfigMapEnvSource{
 			LocalObjectReference: corev1.LocalObjectReference{Name: cm.Name},
 		}}},
+		Command:        s.Command,
+		Args:           s.Args,
+		WorkingDir:     s.WorkingDir,
 		Resources:      k.Resources(s),
-		ReadinessProbe: probe(5, 10),
-		LivenessProbe:  probe(15, 20),
+		ReadinessProbe: k.probe(s.Readiness, 5, 10),
+		LivenessProbe:  k.probe(s.Liveness, 15, 20),
 		SecurityContext: &corev1.SecurityContext{
 			AllowPrivilegeEscalation: &no,
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 			ReadOnlyRootFilesystem:   ptr(!sec.WritableRootFilesystem),
 		},
+	}
+	for _, p := range s.Ports {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: p.Name, ContainerPort: int32(p.Number), Protocol: corev1.ProtocolTCP})
+	}
+	// Secrets first: a later variable's $(VAR) expands only variables set
+	// before it.
+	env := ContainerEnv(s, k.W)
+	for _, e := range env {
+		if e.Secret != "" {
+			c.Env = append(c.Env, corev1.EnvVar{Name: e.Name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: k.SecretName()}, Key: e.Secret,
+			}}})
+		}
+	}
+	for _, e := range env {
+		if e.Expand {
+			c.Env = append(c.Env, corev1.EnvVar{Name: e.Name, Value: e.Value})
+		}
 	}
 	pod := corev1.PodSpec{
 		// The services never call the Kubernetes API.
@@ -215,25 +288,63 @@ func (k *Kube) deployment(s *topology.Service, cm *corev1.ConfigMap) *appsv1.Dep
 			FSGroup:        ptr(sec.RunAsGroup),
 			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 		},
-		Containers: []corev1.Container{c},
 	}
-	strategy := appsv1.DeploymentStrategy{}
+	for _, p := range s.Ports {
+		if p.Number < 1024 {
+			// A non-root process may bind a port below 1024 only where
+			// the pod lowers this (namespaced, safe) sysctl.
+			pod.SecurityContext.Sysctls = []corev1.Sysctl{{Name: "net.ipv4.ip_unprivileged_port_start", Value: "0"}}
+			break
+		}
+	}
 	if st := s.Storage; st != nil {
 		vol := corev1.Volume{Name: dataVolume}
 		if st.Persistent {
 			vol.PersistentVolumeClaim = &corev1.PersistentVolumeClaimVolumeSource{ClaimName: k.pvcName(s)}
-			// A ReadWriteOnce volume attaches to one node: the old pod must
-			// let go of it before the new one can start.
-			strategy.Type = appsv1.RecreateDeploymentStrategyType
 		} else {
 			vol.EmptyDir = &corev1.EmptyDirVolumeSource{}
 		}
-		pod.Volumes = []corev1.Volume{vol}
-		pod.Containers[0].VolumeMounts = []corev1.VolumeMount{{Name: dataVolume, MountPath: st.MountPath}}
+		pod.Volumes = append(pod.Volumes, vol)
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: dataVolume, MountPath: st.MountPath})
 	}
+	for i, dir := range s.Scratch {
+		name := "scratch-" + strconv.Itoa(i)
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: name, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: name, MountPath: dir})
+	}
+	var items []corev1.KeyToPath
+	for _, u := range s.Secrets {
+		if u.File == "" {
+			continue
+		}
+		if !slices.ContainsFunc(items, func(i corev1.KeyToPath) bool { return i.Key == u.Secret }) {
+			items = append(items, corev1.KeyToPath{Key: u.Secret, Path: u.Secret})
+		}
+		c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: secretsVolume, MountPath: u.File, SubPath: u.Secret, ReadOnly: true})
+	}
+	if items != nil {
+		pod.Volumes = append(pod.Volumes, corev1.Volume{Name: secretsVolume, VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+			SecretName: k.SecretName(), Items: items, DefaultMode: ptr(int32(0o440)),
+		}}})
+	}
+	pod.Containers = []corev1.Container{c}
 	annotations := map[string]string{configHashAn: configHash(cm)}
 	if b := BrowserEnv(s); b != "" {
 		annotations[BrowserEnvKey] = b
+	}
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1.ObjectMeta{Labels: k.labels(s), Annotations: annotations},
+		Spec:       pod,
+	}
+}
+
+func (k *Kube) deployment(s *topology.Service, cm *corev1.ConfigMap) *appsv1.Deployment {
+	name := k.DeploymentName(s)
+	strategy := appsv1.DeploymentStrategy{}
+	if st := s.Storage; st != nil && st.Persistent {
+		// A ReadWriteOnce volume attaches to one node: the old pod must
+		// let go of it before the new one can start.
+		strategy.Type = appsv1.RecreateDeploymentStrategyType
 	}
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -241,10 +352,7 @@ func (k *Kube) deployment(s *topology.Service, cm *corev1.ConfigMap) *appsv1.Dep
 		Spec: appsv1.DeploymentSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: name}},
 			Strategy: strategy,
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: k.labels(s), Annotations: annotations},
-				Spec:       pod,
-			},
+			Template: k.podTemplate(s, cm),
 		},
 	}
 	// An autoscaled Deployment leaves its replica count to the autoscaler;
@@ -253,6 +361,22 @@ func (k *Kube) deployment(s *topology.Service, cm *corev1.ConfigMap) *appsv1.Dep
 		d.Spec.Replicas = ptr(int32(s.Replicas))
 	}
 	return d
+}
+
+// job runs a one-off service to completion, retrying a failed pod a few
+// times. A Job's pod template cannot change once created: a changed job
+// is run again by deleting the Job first (the README says so).
+func (k *Kube) job(s *topology.Service, cm *corev1.ConfigMap) *batchv1.Job {
+	tmpl := k.podTemplate(s, cm)
+	tmpl.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+	return &batchv1.Job{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
+		ObjectMeta: k.Meta(k.DeploymentName(s), s),
+		Spec: batchv1.JobSpec{
+			BackoffLimit: ptr(int32(4)),
+			Template:     tmpl,
+		},
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -264,12 +388,20 @@ func (k *Kube) service(s *topology.Service) *corev1.Service {
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: map[string]string{labelApp: k.DeploymentName(s)},
-			Ports: []corev1.ServicePort{{
-				Name: portName, Protocol: corev1.ProtocolTCP, Port: ServicePort,
-				TargetPort: intstr.FromString(portName),
-			}},
+			Ports:    servicePorts(s),
 		},
 	}
+}
+
+func servicePorts(s *topology.Service) []corev1.ServicePort {
+	var ports []corev1.ServicePort
+	for _, p := range s.Ports {
+		ports = append(ports, corev1.ServicePort{
+			Name: p.Name, Protocol: corev1.ProtocolTCP, Port: int32(KubeServicePort(s, p)),
+			TargetPort: intstr.FromString(p.Name),
+		})
+	}
+	return ports
 }
 
 func (k *Kube) hpa(s *topology.Service) *autoscalingv2.HorizontalPodAutoscaler {
@@ -340,41 +472,57 @@ func (k *Kube) NetworkPolicies() []Object {
 			}},
 		})},
 	}
-	callers := map[string][]string{}
-	for _, s := range k.M.Services {
+	// flows lists, per pair of services, the container ports one's links
+	// reach on the other, in spec order.
+	type pair struct{ from, to string }
+	var pairs []pair
+	flows := map[pair][]int32{}
+	for i := range k.M.Services {
+		s := &k.M.Services[i]
 		for _, l := range s.Links {
-			if l.ResolvedBy == topology.ResolvedByService && !slices.Contains(callers[l.To], s.Name) {
-				callers[l.To] = append(callers[l.To], s.Name)
+			if l.ResolvedBy != topology.ResolvedByService {
+				continue
+			}
+			to, _ := k.M.Service(l.To)
+			p, _ := to.PortNamed(l.Port)
+			key := pair{s.Name, l.To}
+			if _, seen := flows[key]; !seen {
+				pairs = append(pairs, key)
+			}
+			if !slices.Contains(flows[key], int32(p.Number)) {
+				flows[key] = append(flows[key], int32(p.Number))
 			}
 		}
 	}
+	policyPorts := func(numbers []int32) []networkingv1.NetworkPolicyPort {
+		var ports []networkingv1.NetworkPolicyPort
+		for _, n := range numbers {
+			port := intstr.FromInt32(n)
+			ports = append(ports, networkingv1.NetworkPolicyPort{Protocol: &tcp, Port: &port})
+		}
+		return ports
+	}
+	podsOf := func(s *topology.Service) []networkingv1.NetworkPolicyPeer {
+		return []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(s)}}}}
+	}
 	for i := range k.M.Services {
 		s := &k.M.Services[i]
-		port := intstr.FromInt32(int32(s.Port))
-		ports := []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &port}}
 		spec := networkingv1.NetworkPolicySpec{
 			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(s)}},
 		}
-		if s.Role.Public() && len(k.GatewayPeers) > 0 {
-			spec.Ingress = append(spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: k.GatewayPeers, Ports: ports})
+		if s.Routed() && len(k.GatewayPeers) > 0 {
+			spec.Ingress = append(spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: k.GatewayPeers, Ports: policyPorts([]int32{int32(s.Port)})})
 		}
-		for _, from := range callers[s.Name] {
-			fs, _ := k.M.Service(from)
-			spec.Ingress = append(spec.Ingress, networkingv1.NetworkPolicyIngressRule{
-				From:  []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(fs)}}}},
-				Ports: ports,
-			})
+		for _, pr := range pairs {
+			if pr.to == s.Name {
+				from, _ := k.M.Service(pr.from)
+				spec.Ingress = append(spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: podsOf(from), Ports: policyPorts(flows[pr])})
+			}
 		}
-		var egressTo []string
-		for _, l := range s.Links {
-			if l.ResolvedBy == topology.ResolvedByService && !slices.Contains(egressTo, l.To) {
-				egressTo = append(egressTo, l.To)
-				to, _ := k.M.Service(l.To)
-				toPort := intstr.FromInt32(int32(to.Port))
-				spec.Egress = append(spec.Egress, networkingv1.NetworkPolicyEgressRule{
-					To:    []networkingv1.NetworkPolicyPeer{{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{labelApp: k.DeploymentName(to)}}}},
-					Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &toPort}},
-				})
+		for _, pr := range pairs {
+			if pr.from == s.Name {
+				to, _ := k.M.Service(pr.to)
+				spec.Egress = append(spec.Egress, networkingv1.NetworkPolicyEgressRule{To: podsOf(to), Ports: policyPorts(flows[pr])})
 			}
 		}
 		if o := s.Outbound; o != nil {

@@ -42,7 +42,7 @@ func jsonDoc(t *testing.T, v any) any {
 // three apps, docOf gives what the JSON round trip gives.
 func TestDocOfMatchesJSON(t *testing.T) {
 	var specs [][]byte
-	for _, app := range []string{"shop", "transit"} {
+	for _, app := range []string{"shop", "transit", "voting"} {
 		b, err := os.ReadFile("../../testdata/apps/" + app + ".yaml")
 		if err != nil {
 			t.Fatal(err)

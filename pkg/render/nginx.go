@@ -23,12 +23,19 @@ type NginxOptions struct {
 	// Image is the nginx image the file is written for.
 	Image      string
 	ServerName string
-	HTTPSPort  int
+	// Hosts maps each frontend after the first to its own server name.
+	Hosts     map[string]string
+	HTTPSPort int
 	// Prefixes maps each public api service to its URL prefix, ending in
 	// "/", which nginx strips before proxying.
 	Prefixes map[string]string
 	// CertFile and KeyFile are where the container sees the certificate.
 	CertFile, KeyFile string
+}
+
+type nginxServer struct {
+	Name     string
+	Frontend nginxLocation
 }
 
 type nginxLocation struct {
@@ -57,6 +64,11 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 	data := struct {
 		Header, Image, ServerName, RedirectPort, CertFile, KeyFile string
 		Locations                                                  []nginxLocation
+		// Servers are the frontends after the first, each at its own
+		// name, with the same api locations.
+		Servers []nginxServer
+		// Names are every server name, for the redirect.
+		Names string
 	}{
 		Header:     string(Header("#", cmd)),
 		Image:      o.Image,
@@ -67,14 +79,21 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 	if o.HTTPSPort != 443 {
 		data.RedirectPort = ":" + strconv.Itoa(o.HTTPSPort)
 	}
-	var frontend nginxLocation
-	for _, s := range m.Services {
-		if !s.Role.Public() {
+	var frontend *nginxLocation
+	names := []string{o.ServerName}
+	for i := range m.Services {
+		s := &m.Services[i]
+		if !s.Routed() {
 			continue
 		}
 		loc := nginxLocation{Path: "/", Var: strings.ReplaceAll(m.Name+"_"+s.Name, "-", "_"), Service: s.Name, Port: s.Port}
-		if s.Role == topology.RoleFrontend {
-			frontend = loc
+		if s == m.Frontend() {
+			frontend = &loc
+			continue
+		}
+		if host, ok := o.Hosts[s.Name]; ok {
+			data.Servers = append(data.Servers, nginxServer{Name: host, Frontend: loc})
+			names = append(names, host)
 			continue
 		}
 		loc.Path, loc.Health, loc.Strip = o.Prefixes[s.Name], s.HealthPath, true
@@ -84,7 +103,10 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 		loc.Regexp = regexp.QuoteMeta(loc.Path)
 		data.Locations = append(data.Locations, loc)
 	}
-	data.Locations = append(data.Locations, frontend)
+	if frontend != nil {
+		data.Locations = append(data.Locations, *frontend)
+	}
+	data.Names = strings.Join(names, " ")
 	var b bytes.Buffer
 	if err := tmpl.Execute(&b, data); err != nil {
 		return File{}, err

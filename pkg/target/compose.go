@@ -30,6 +30,11 @@ func composeFiles(b *Build, o render.ComposeOptions, run bool) ([]render.File, *
 		return nil, nil, err
 	}
 	files := []render.File{compose}
+	if env, ok, err := render.EnvFile(b.Model); err != nil {
+		return nil, nil, err
+	} else if ok {
+		files = append(files, env)
+	}
 	if run {
 		script, err := render.DockerRunScript(b.Target.Name(), b.Model, b.Wiring, p, b.Command())
 		if err != nil {
@@ -67,6 +72,10 @@ func orRun(run bool) string {
 func composeNotes(b *Build) []string {
 	notes := []string{
 		fmt.Sprintf("The compose project is `%s`, named after the app and the setup: bringing up another setup of the same app never takes over these containers, networks or volumes.", project(b)),
+	}
+	if len(b.Model.Secrets) > 0 {
+		notes = append(notes, fmt.Sprintf("The app's secrets (%s) are in `%s`, which synctl made once with random values and keeps when it renders again (mode 0600; keep it out of version control). compose reads it for the `${VAR:?}` references in compose.yaml, so no value is written there; to use your own values, edit `%s` before the first start (a database keeps the password it was first started with).",
+			strings.Join(b.Model.Secrets, ", "), render.EnvFileName, render.EnvFileName))
 	}
 	if _, broken := b.Model.StartOrder(); len(broken) > 0 {
 		var pairs []string

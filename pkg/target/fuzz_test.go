@@ -18,7 +18,7 @@ import (
 // runs it on the real bundles).
 func FuzzRender(f *testing.F) {
 	f.Add(topology.DefaultSpec())
-	for _, app := range []string{"shop", "transit"} {
+	for _, app := range []string{"shop", "transit", "voting"} {
 		if b, err := os.ReadFile("../../testdata/apps/" + app + ".yaml"); err == nil {
 			f.Add(b)
 		}

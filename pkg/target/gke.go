@@ -93,18 +93,26 @@ func (gke) Configure(sec *topology.Section, ov Overrides) Config {
 			sec.Errorf("address", "%q is not an IP address, but addressName %q reserves one: give the reserved address's IP (gcloud compute addresses describe %s --global)", s.Address, s.AddressName, s.AddressName)
 		}
 	}
-	sec.ServiceKeys("paths", s.Paths, onlyAPI)
+	sec.ServiceKeys("paths", s.Paths, onlyPrefixed(sec.Model, true))
 	m := sec.Model
 	if m == nil {
 		return &gkeConfig{gkeSpec: s}
 	}
-	s.Paths = apiPrefixes(sec, s.Paths, slash{why: "the gateway rewrites the prefix to \"/\""})
+	s.Paths = apiPrefixes(sec, s.Paths, slash{why: "the gateway rewrites the prefix to \"/\""}, true)
 	return &gkeConfig{gkeSpec: s}
 }
 
 type gkeConfig struct{ gkeSpec }
 
-func (c *gkeConfig) EntryURL(*topology.Service) string { return "http://" + c.Address + "/" }
+// EntryURL is the load balancer's address for the first frontend, and a
+// path under it for any other, ending in "/" so that the page's relative
+// links stay under the prefix.
+func (c *gkeConfig) EntryURL(fe *topology.Service) string {
+	if p, ok := c.Paths[fe.Name]; ok {
+		return "http://" + c.Address + p + "/"
+	}
+	return "http://" + c.Address + "/"
+}
 
 // BrowserURL is the api's path prefix, relative to the entry URL.
 func (c *gkeConfig) BrowserURL(to *topology.Service) string { return c.Paths[to.Name] }
@@ -157,20 +165,22 @@ func (c *gkeConfig) Files(b *Build) ([]render.File, error) {
 	for i := range b.Model.Services {
 		s := &b.Model.Services[i]
 		objs = append(objs, k.Workload(s)...)
-		if !s.Role.Public() {
+		if !s.Routed() {
 			continue
 		}
 		route := httpRoute(k, s, parent, nil, "/", false)
-		if s.Role == topology.RoleAPI {
-			route = httpRoute(k, s, parent, nil, c.Paths[s.Name], true)
+		if p, ok := c.Paths[s.Name]; ok {
+			route = httpRoute(k, s, parent, nil, p, true)
 		}
-		objs = append(objs,
-			render.Object{File: s.Name + "-httproute.yaml", Obj: route},
-			render.Object{File: s.Name + "-healthcheckpolicy.yaml", Obj: healthCheckPolicy(k, s)},
-		)
+		objs = append(objs, render.Object{File: s.Name + "-httproute.yaml", Obj: route})
+		// The load balancer checks GET / unless told otherwise; a service
+		// whose readiness is not an HTTP path keeps that default.
+		if s.HealthPath != "" {
+			objs = append(objs, render.Object{File: s.Name + "-healthcheckpolicy.yaml", Obj: healthCheckPolicy(k, s)})
+		}
 	}
 	objs = append(objs, k.NetworkPolicies()...)
-	return render.Manifests(objs, b.Command())
+	return kubeFiles(k, objs, b.Command())
 }
 
 // healthCheckPolicy points the load balancer's health check at the

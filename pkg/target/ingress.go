@@ -77,7 +77,7 @@ func (ingress) Configure(sec *topology.Section, ov Overrides) Config {
 		} else if len(s.Hosts) > 0 {
 			sec.Errorf("routing", "routing by path takes host (one hostname) and paths, not hosts; set routing: host to route by hostname")
 		}
-		sec.ServiceKeys("paths", s.Paths, onlyAPI)
+		sec.ServiceKeys("paths", s.Paths, onlyPrefixed(sec.Model, true))
 		if s.Host != "" {
 			sec.Hostname("host", s.Host)
 		}
@@ -86,7 +86,7 @@ func (ingress) Configure(sec *topology.Section, ov Overrides) Config {
 	}
 	if m := sec.Model; m != nil && s.Routing == "path" {
 		s.Host = cmp.Or(s.Host, m.Name+".internal")
-		s.Paths = apiPrefixes(sec, s.Paths, slash{why: "the rewrite keeps what follows the prefix"})
+		s.Paths = apiPrefixes(sec, s.Paths, slash{why: "the rewrite keeps what follows the prefix"}, true)
 	}
 	return &ingressConfig{ingressSpec: s}
 }
@@ -96,10 +96,14 @@ type ingressConfig struct{ ingressSpec }
 func (c *ingressConfig) byPath() bool { return c.Routing == "path" }
 
 func (c *ingressConfig) EntryURL(fe *topology.Service) string {
-	if c.byPath() {
-		return "http://" + c.Host
+	if !c.byPath() {
+		return "http://" + c.Hosts[fe.Name]
 	}
-	return "http://" + c.Hosts[fe.Name]
+	if p, ok := c.Paths[fe.Name]; ok {
+		// Ending in "/" keeps the page's relative links under the prefix.
+		return "http://" + c.Host + p + "/"
+	}
+	return "http://" + c.Host
 }
 
 // BrowserURL is the api's own hostname, or its path prefix relative to the
@@ -130,12 +134,12 @@ func (c *ingressConfig) Files(b *Build) ([]render.File, error) {
 	for i := range b.Model.Services {
 		s := &b.Model.Services[i]
 		objs = append(objs, k.Workload(s)...)
-		if s.Role.Public() {
+		if s.Routed() {
 			objs = append(objs, render.Object{File: s.Name + "-ingress.yaml", Obj: c.ingressObject(k, s)})
 		}
 	}
 	objs = append(objs, k.NetworkPolicies()...)
-	return render.Manifests(objs, b.Command())
+	return kubeFiles(k, objs, b.Command())
 }
 
 // ingressObject routes one public service: by its hostname, or by its path
@@ -158,7 +162,7 @@ func (c *ingressConfig) ingressObject(k *render.Kube, s *topology.Service) *netw
 	host := c.Hosts[s.Name]
 	if c.byPath() {
 		host = c.Host
-		if s.Role == topology.RoleAPI {
+		if _, ok := c.Paths[s.Name]; ok {
 			// "/api(/|$)(.*)" matches /api, /api/ and everything below;
 			// rewrite-target /$2 passes on what follows the prefix.
 			specific := networkingv1.PathTypeImplementationSpecific

@@ -127,6 +127,15 @@ func kubeNotes(b *Build, ns string) []string {
 	if len(repl) > 0 {
 		notes = append(notes, "A PodDisruptionBudget keeps all but one pod of "+strings.Join(repl, ", ")+" running through node drains and upgrades.")
 	}
+	if len(b.Model.Secrets) > 0 {
+		notes = append(notes, fmt.Sprintf("The app's secrets (%s) are in the Secret `%s-secrets`, in `%s`: synctl made it once with random values, keeps it when it renders again (mode 0600; keep it out of version control) and never compares it (`render --check`). Pods read it by `secretKeyRef`, or as mounted files; a URL that carries a password refers to it as `$(VAR)`, which Kubernetes expands in the container, so no value reaches a ConfigMap. To use your own values or a Secret you manage elsewhere, edit or delete `%s` and create the Secret with those keys before the pods start. `kubectl apply -f -` of the stream (`synctl render` to stdout) leaves the Secret out.",
+			strings.Join(b.Model.Secrets, ", "), b.Model.Name, render.SecretsFile, render.SecretsFile))
+	}
+	for _, s := range b.Model.Services {
+		if s.Job {
+			notes = append(notes, fmt.Sprintf("%s is a Job: it runs once to completion. A Job's pod template cannot change, so to run it again (or after its spec changed) delete it first: `kubectl delete job %s-%s -n %s`.", s.Name, b.Model.Name, s.Name, ns))
+		}
+	}
 	return notes
 }
 
@@ -156,3 +165,18 @@ func kubeSecretRef(s *topology.Service, secret string) string {
 
 // controllerRe is a Gateway API controller name: a domain, "/", a path.
 var controllerRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$`)
+
+// kubeFiles writes a Kubernetes bundle's manifests, and its Secret when the
+// app has secrets.
+func kubeFiles(k *render.Kube, objs []render.Object, cmd string) ([]render.File, error) {
+	files, err := render.Manifests(objs, cmd)
+	if err != nil {
+		return nil, err
+	}
+	if f, ok, err := k.SecretFile(cmd); err != nil {
+		return nil, err
+	} else if ok {
+		files = append(files, f)
+	}
+	return files, nil
+}

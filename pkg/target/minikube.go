@@ -117,13 +117,13 @@ func (c *minikubeConfig) Files(b *Build) ([]render.File, error) {
 	for i := range b.Model.Services {
 		s := &b.Model.Services[i]
 		objs = append(objs, k.Workload(s)...)
-		if s.Role.Public() {
+		if s.Routed() {
 			parent := gwv1.ParentReference{Name: gwv1.ObjectName(c.Gateway)}
 			objs = append(objs, render.Object{File: s.Name + "-httproute.yaml", Obj: httpRoute(k, s, parent, []string{c.Hosts[s.Name]}, "/", false)})
 		}
 	}
 	objs = append(objs, k.NetworkPolicies()...)
-	return render.Manifests(objs, b.Command())
+	return kubeFiles(k, objs, b.Command())
 }
 
 func (c *minikubeConfig) Readme(b *Build) render.Readme {

@@ -3,6 +3,8 @@ package target
 import (
 	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/synctl/synctl/pkg/render"
@@ -27,6 +29,9 @@ type nginxSpec struct {
 	// Paths maps each public api to its URL prefix, ending in "/" and
 	// stripped before proxying (default /<service>/).
 	Paths map[string]string `yaml:"paths"`
+	// Hosts maps each frontend after the first to the hostname nginx
+	// serves it at (default <service>.<serverName>).
+	Hosts map[string]string `yaml:"hosts"`
 }
 
 // Where the bundle keeps nginx's files, and where the container sees them.
@@ -64,21 +69,39 @@ func (t nginx) Configure(sec *topology.Section, _ Overrides) Config {
 	if s.Network != "" {
 		sec.Label("network", s.Network, 63)
 	}
-	sec.ServiceKeys("paths", s.Paths, onlyAPI)
+	sec.ServiceKeys("paths", s.Paths, onlyPrefixed(sec.Model, false))
 	m := sec.Model
+	sec.ServiceKeys("hosts", s.Hosts, func(svc *topology.Service) string {
+		if svc.Role != topology.RoleFrontend || svc == m.Frontend() {
+			return "is not a frontend after the first; the first is served at serverName, apis under paths"
+		}
+		return ""
+	})
 	if m == nil {
 		return &nginxConfig{nginxSpec: s}
 	}
 	s.Network = cmp.Or(s.Network, m.Name+"-"+t.Name())
-	s.Paths = apiPrefixes(sec, s.Paths, slash{trailing: true, why: "nginx replaces the whole prefix with '/'"})
+	s.Paths = apiPrefixes(sec, s.Paths, slash{trailing: true, why: "nginx replaces the whole prefix with '/'"}, false)
+	// A frontend is a whole site: its pages use absolute paths (/static/,
+	// /socket.io/) that a path prefix would break, so every frontend
+	// after the first gets a hostname of its own. Browsers resolve every
+	// *.localhost name to the machine itself.
+	hosts := map[string]string{}
+	for _, fe := range m.Frontends()[min(1, len(m.Frontends())):] {
+		hosts[fe.Name] = cmp.Or(s.Hosts[fe.Name], fe.Name+"."+s.ServerName)
+		sec.Hostname("hosts."+fe.Name, hosts[fe.Name])
+	}
+	sec.Distinct("hosts", hosts)
+	s.Hosts = hosts
 	return &nginxConfig{nginxSpec: s}
 }
 
 type nginxConfig struct{ nginxSpec }
 
-// EntryURL is nginx's HTTPS address; port 80 only redirects there.
-func (c *nginxConfig) EntryURL(*topology.Service) string {
-	return topology.HostURL("https", c.ServerName, c.HTTPSPort)
+// EntryURL is nginx's HTTPS address, at the frontend's own hostname for
+// a frontend after the first; port 80 only redirects there.
+func (c *nginxConfig) EntryURL(fe *topology.Service) string {
+	return topology.HostURL("https", cmp.Or(c.Hosts[fe.Name], c.ServerName), c.HTTPSPort)
 }
 
 // BrowserURL is the api's path prefix, relative to the entry URL: the
@@ -117,6 +140,7 @@ func (c *nginxConfig) Files(b *Build) ([]render.File, error) {
 		Path:       nginxConfPath,
 		Image:      c.Image,
 		ServerName: c.ServerName,
+		Hosts:      c.Hosts,
 		HTTPSPort:  c.HTTPSPort,
 		Prefixes:   c.Paths,
 		CertFile:   nginxCertsMount + "/" + strings.TrimPrefix(certPath, "certs/"),
@@ -125,7 +149,7 @@ func (c *nginxConfig) Files(b *Build) ([]render.File, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, key, err := render.SelfSignedCert(c.ServerName)
+	cert, key, err := render.SelfSignedCert(c.ServerName, slices.Sorted(maps.Values(c.Hosts))...)
 	if err != nil {
 		return nil, err
 	}

@@ -23,13 +23,15 @@ type slash struct {
 	why string
 }
 
-// apiPrefixes fills in each public api's path prefix (default
-// /<service>, with a trailing "/" where trailing) and checks it: a clean
+// apiPrefixes fills in the path prefix (default /<service>, with a
+// trailing "/" where trailing) of each public api, and with frontends of
+// each frontend but the first (which has "/"), and checks it: a clean
 // path, not "/", the slash rule, unique.
-func apiPrefixes(sec *topology.Section, paths map[string]string, rule slash) map[string]string {
+func apiPrefixes(sec *topology.Section, paths map[string]string, rule slash, frontends bool) map[string]string {
 	out := map[string]string{}
-	for _, svc := range sec.Model.Services {
-		if svc.Role != topology.RoleAPI {
+	for i := range sec.Model.Services {
+		svc := &sec.Model.Services[i]
+		if !prefixed(sec.Model, svc, frontends) {
 			continue
 		}
 		def := "/" + svc.Name
@@ -72,12 +74,13 @@ func serviceHosts(sec *topology.Section, hosts map[string]string, ov Overrides) 
 		return hosts
 	}
 	out := map[string]string{}
-	for _, svc := range m.Services {
-		if !svc.Role.Public() {
+	for i := range m.Services {
+		svc := &m.Services[i]
+		if !svc.Routed() {
 			continue
 		}
 		def := m.Name + svc.Name + ".internal"
-		if svc.Role == topology.RoleFrontend {
+		if svc == m.Frontend() {
 			def = m.Name + ".internal"
 		}
 		out[svc.Name] = cmp.Or(hosts[svc.Name], def)
@@ -87,19 +90,41 @@ func serviceHosts(sec *topology.Section, hosts map[string]string, ov Overrides) 
 	return out
 }
 
-// onlyAPI allows per-service settings for services the browser calls
-// through a path prefix.
-func onlyAPI(s *topology.Service) string {
-	if s.Role != topology.RoleAPI {
+// prefixed reports whether the browser reaches svc under a path prefix:
+// a public api, or with frontends a frontend other than the first (which
+// is served at "/").
+func prefixed(m *topology.Model, svc *topology.Service, frontends bool) bool {
+	switch {
+	case !svc.Routed():
+		return false
+	case svc.Role == topology.RoleAPI:
+		return true
+	}
+	return frontends && svc != m.Frontend()
+}
+
+// onlyPrefixed allows per-service settings for services the browser
+// reaches through a path prefix.
+func onlyPrefixed(m *topology.Model, frontends bool) func(*topology.Service) string {
+	return func(s *topology.Service) string {
+		switch {
+		case prefixed(m, s, frontends):
+			return ""
+		case s.Routed() && s.Role == topology.RoleFrontend && frontends:
+			return "is the first frontend, served at /; only the other public services are routed by path"
+		case s.Routed() && s.Role == topology.RoleFrontend:
+			return "has role frontend; only role api services are routed by path"
+		case s.Worker():
+			return "has no port; only public HTTP services are routed"
+		}
 		return fmt.Sprintf("has role %s; only role api services are routed by path", s.Role)
 	}
-	return ""
 }
 
 // onlyPublic allows per-service settings for services the browser reaches.
 func onlyPublic(s *topology.Service) string {
-	if !s.Role.Public() {
-		return "has role internal; only frontend and api services get a hostname"
+	if !s.Routed() {
+		return fmt.Sprintf("has role %s; only frontend and api services get a hostname", s.Role)
 	}
 	return ""
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -55,7 +56,7 @@ func apps(t testing.TB) []app {
 		t.Fatal(err)
 	}
 	out := []app{{name: "builtin", plan: def, golden: ""}}
-	for _, name := range []string{"shop", "transit"} {
+	for _, name := range []string{"shop", "transit", "voting"} {
 		data, err := os.ReadFile("../../testdata/apps/" + name + ".yaml")
 		if err != nil {
 			t.Fatal(err)
@@ -414,8 +415,17 @@ func TestComposeLoads(t *testing.T) {
 					}
 					for _, l := range s.Links {
 						got := sc.Environment[l.Env]
-						if got == nil || *got != b.Wiring.Link(s.Name, l.Env) {
-							t.Errorf("service %s: %s = %v, want %s", s.Name, l.Env, got, b.Wiring.Link(s.Name, l.Env))
+						want := b.Wiring.Link(s.Name, l.Env)
+						if l.Password != "" {
+							// The .env file's random value, interpolated.
+							secret := p.Environment[render.ComposeSecretVar(l.Password)]
+							if len(secret) != 32 {
+								t.Fatalf("%s: the .env value of %s is %q, want 32 hex digits", s.Name, l.Password, secret)
+							}
+							want = strings.Replace(want, render.ComposeSecretRef(l.Password), secret, 1)
+						}
+						if got == nil || *got != want {
+							t.Errorf("service %s: %s = %v, want %s", s.Name, l.Env, got, want)
 						}
 					}
 					for _, e := range s.Env {
@@ -432,7 +442,7 @@ func TestComposeLoads(t *testing.T) {
 func loadCompose(t *testing.T, dir string) *types.Project {
 	t.Helper()
 	opts, err := cli.NewProjectOptions([]string{filepath.Join(dir, "compose.yaml")},
-		cli.WithWorkingDirectory(dir), cli.WithOsEnv, cli.WithResolvedPaths(true))
+		cli.WithWorkingDirectory(dir), cli.WithOsEnv, cli.WithEnvFiles(), cli.WithDotEnv, cli.WithResolvedPaths(true))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -481,8 +491,19 @@ func TestKubeStrictDecode(t *testing.T) {
 				}
 				kinds[tm.Kind]++
 			}
-			n := len(a.plan.Model.Services)
-			if kinds["Deployment"] != n || kinds["Service"] != n || kinds["Namespace"] == 0 || kinds["NetworkPolicy"] < 2 {
+			var deployments, services, jobs int
+			for _, s := range a.plan.Model.Services {
+				switch {
+				case s.Job:
+					jobs++
+				case s.Worker():
+					deployments++
+				default:
+					deployments++
+					services++
+				}
+			}
+			if kinds["Deployment"] != deployments || kinds["Service"] != services || kinds["Job"] != jobs || kinds["Namespace"] == 0 || kinds["NetworkPolicy"] < 2 {
 				t.Errorf("%s/%s: kinds %v", a.name, tg.Name(), kinds)
 			}
 		}
@@ -501,6 +522,8 @@ func typedObject(kind string) (any, bool) {
 		return &corev1.PersistentVolumeClaim{}, true
 	case "Deployment":
 		return &appsv1.Deployment{}, true
+	case "Job":
+		return &batchv1.Job{}, true
 	case "HorizontalPodAutoscaler":
 		return &autoscalingv2.HorizontalPodAutoscaler{}, true
 	case "PodDisruptionBudget":

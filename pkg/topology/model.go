@@ -247,10 +247,16 @@ type Check struct {
 	Via string
 }
 
-// EnvVar is one static environment variable.
+// EnvVar is one environment variable.
 type EnvVar struct {
 	Name  string
 	Value string
+	// Secret, when set, names the secret whose value the variable
+	// receives; Value is then empty.
+	Secret string
+	// Expand marks a Value that holds a target's reference to a secret
+	// (URLRules.SecretRef), which the target expands at start.
+	Expand bool
 }
 
 // Link hands the address of service To to this service in env var Env.

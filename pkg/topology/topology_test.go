@@ -98,7 +98,7 @@ app.yaml:42:16: spec.services[1].portEnv: "API-PORT" is not a valid environment 
 // links that resolve.
 func FuzzDecode(f *testing.F) {
 	f.Add(DefaultSpec())
-	for _, app := range []string{"shop", "transit"} {
+	for _, app := range []string{"shop", "transit", "voting"} {
 		if b, err := os.ReadFile("../../testdata/apps/" + app + ".yaml"); err == nil {
 			f.Add(b)
 		}

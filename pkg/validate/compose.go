@@ -36,6 +36,7 @@ func loadCompose(file string) (*types.Project, error) {
 	opts, err := cli.NewProjectOptions([]string{abs},
 		cli.WithWorkingDirectory(dir),
 		cli.WithOsEnv,
+		cli.WithEnvFiles(),
 		cli.WithDotEnv,
 		cli.WithName(name),
 		cli.WithResolvedPaths(true),
@@ -130,7 +131,8 @@ func nginxMounts(s types.ServiceConfig) (string, map[string]string) {
 }
 
 // servicePorts returns the ports a service evidently listens on inside its
-// container: published targets, expose, and numeric *_PORT variables.
+// container: published targets and expose, or where it declares neither,
+// numeric *_PORT variables (which may also be ports it connects to).
 func servicePorts(s types.ServiceConfig) map[int]bool {
 	ports := map[int]bool{}
 	for _, p := range s.Ports {
@@ -140,6 +142,9 @@ func servicePorts(s types.ServiceConfig) map[int]bool {
 		if n, err := strconv.Atoi(strings.Split(e, "/")[0]); err == nil {
 			ports[n] = true
 		}
+	}
+	if len(ports) > 0 {
+		return ports
 	}
 	for k, v := range s.Environment {
 		if strings.HasSuffix(k, "_PORT") && v != nil {

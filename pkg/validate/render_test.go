@@ -14,7 +14,7 @@ import (
 // consumers.
 func TestRenderedBundlesValidate(t *testing.T) {
 	plans := map[string]*target.Plan{"builtin": bundletest.Plan(t)}
-	for _, app := range []string{"shop", "transit"} {
+	for _, app := range []string{"shop", "transit", "voting"} {
 		plans[app] = bundletest.Load(t, "../../testdata/apps/"+app+".yaml", target.Overrides{})
 	}
 	for app, p := range plans {
