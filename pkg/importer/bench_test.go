@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/synctl/synctl/pkg/importer"
+	"github.com/synctl/synctl/pkg/topology"
 )
 
 // large writes a compose file of n services: web pages, services that call
@@ -65,8 +67,12 @@ func TestLarge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := res.App.Spec.Services[12]
-	if s.Name != "svc12" || len(s.Links) != 3 || len(res.App.Spec.Secrets) != 3 {
+	i := slices.IndexFunc(res.App.Spec.Services, func(s topology.ServiceSpec) bool { return s.Name == "svc12" })
+	if i < 0 {
+		t.Fatal("no service svc12")
+	}
+	s := res.App.Spec.Services[i]
+	if len(s.Links) != 3 || len(res.App.Spec.Secrets) != 3 {
 		t.Errorf("svc12: %+v\nsecrets %v", s, res.App.Spec.Secrets)
 	}
 }

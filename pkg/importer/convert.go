@@ -94,11 +94,13 @@ type service struct {
 	ports []*port
 	// env is what is left of the environment after links, port variables
 	// and secrets took theirs.
-	env     map[string]string
-	links   []*link
-	public  bool // published an HTTP port the browser loads
-	api     bool // a browser link points at it
-	storage bool
+	env   map[string]string
+	links []*link
+	// consumed are the env vars links took.
+	consumed map[string]bool
+	public   bool // published an HTTP port the browser loads
+	api      bool // a browser link points at it
+	storage  bool
 }
 
 type port struct {
@@ -137,11 +139,9 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 			}
 		}
 	})
-	slices.SortFunc(names, func(a, b string) int {
-		fa, la := pos.order(a)
-		fb, lb := pos.order(b)
-		return cmp.Or(cmp.Compare(fa, fb), cmp.Compare(la, lb), cmp.Compare(a, b))
-	})
+	// By name, as compose-go writes them: importing a compose file that
+	// synctl rendered gives back the same spec.
+	slices.Sort(names)
 	if len(names) == 0 {
 		return nil, &InvalidError{fmt.Errorf("%s: the project has no service to import (with the active profiles %v)", pos.main, p.Profiles)}
 	}
@@ -149,7 +149,7 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 	app.Metadata.Name = c.appName()
 	used := map[string]bool{}
 	for _, n := range names {
-		s := &service{name: n, cfg: p.Services[n], env: map[string]string{}}
+		s := &service{name: n, cfg: p.Services[n], env: map[string]string{}, consumed: map[string]bool{}}
 		s.spec.Name = uniqueName(specName(n, 30), used)
 		if s.spec.Name != n {
 			c.line(s, Translated, fmt.Sprintf("renamed %s: a service name is a DNS label of lowercase letters, digits and '-' (at most 30); values that spell the old name keep it", s.spec.Name))
@@ -167,6 +167,9 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 	for _, s := range c.svcs {
 		c.environment(s)
 	}
+	for _, s := range c.svcs {
+		c.plainEnv(s)
+	}
 	c.protocols()
 	c.roles()
 	c.hostPorts()
@@ -175,6 +178,9 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 		c.rest(s)
 	}
 	c.secretsOf()
+	for _, s := range c.svcs {
+		c.scrub(s)
+	}
 	for _, s := range c.svcs {
 		c.finish(s)
 		c.unmapped(s)
@@ -703,13 +709,20 @@ func (c *converter) health(s *service) {
 		return
 	}
 	probe := &topology.ProbeSpec{Command: cmd}
+	hp := 0
 	if pathOK, n, p := curlCheck(cmd); pathOK {
+		hp = n
 		if pp := s.port(n); pp != nil && pp.protocol == topology.ProtocolHTTP {
 			probe = &topology.ProbeSpec{HTTP: p}
 			c.line(s, Translated, fmt.Sprintf("the %s of http://localhost:%d%s is an HTTP check of %s on port %d: the target sends the request, so the image needs no %s", cmd0(cmd), n, p, p, n, cmd0(cmd)), "healthcheck", "test")
 		}
 	}
-	s.spec.Health = &topology.HealthSpec{Readiness: probe}
+	if probe.HTTP == "/" && len(s.ports) > 0 && s.ports[0].protocol == topology.ProtocolHTTP && hp == s.ports[0].number {
+		// synctl's default check of an HTTP service: say nothing.
+		probe = nil
+	} else {
+		s.spec.Health = &topology.HealthSpec{Readiness: probe}
+	}
 	var timing []string
 	for _, t := range []struct {
 		name string
@@ -1030,4 +1043,43 @@ func usesPath(cmd []string, dir string) bool {
 		}
 	}
 	return false
+}
+
+// scrub keeps secret values out of the spec's command lines: a shell-form
+// health check refers to the secret's env var instead; any other command
+// that holds one is refused, and left out.
+func (c *converter) scrub(s *service) {
+	plain := map[string]bool{}
+	for _, v := range s.env {
+		plain[v] = true
+	}
+	for _, lit := range slices.Sorted(mapsKeys(c.secrets.byLiteral)) {
+		name := c.secrets.byLiteral[lit]
+		word := regexp.MustCompile(`(^|[^A-Za-z0-9_])` + regexp.QuoteMeta(lit) + `($|[^A-Za-z0-9_])`)
+		env := ""
+		for _, u := range s.spec.Secrets {
+			if u.Name == name && u.Env != "" {
+				env = u.Env
+			}
+		}
+		if h := s.spec.Health; h != nil && h.Readiness != nil && slices.ContainsFunc(h.Readiness.Command, word.MatchString) {
+			cmd := h.Readiness.Command
+			if len(cmd) == 3 && cmd[0] == "/bin/sh" && env != "" && !plain[lit] {
+				cmd[2] = word.ReplaceAllString(cmd[2], "${1}$$"+env+"${2}")
+				c.line(s, Translated, fmt.Sprintf("the check's command held the value of secret %s; it reads $%s instead, so the value is not written in the spec", name, env), "healthcheck", "test")
+			} else {
+				s.spec.Health = nil
+				c.line(s, Refused, fmt.Sprintf("the check's command holds the value of secret %s, which the spec never writes; use the secret's variable in a shell-form check (CMD-SHELL ... $VAR)", name), "healthcheck", "test")
+			}
+		}
+		for _, f := range []struct {
+			field string
+			list  *[]string
+		}{{"entrypoint", &s.spec.Command}, {"command", &s.spec.Args}} {
+			if slices.ContainsFunc(*f.list, word.MatchString) {
+				*f.list = nil
+				c.line(s, Refused, fmt.Sprintf("holds the value of secret %s, which the spec never writes; pass it in an env var", name), f.field)
+			}
+		}
+	}
 }

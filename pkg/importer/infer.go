@@ -41,7 +41,7 @@ var (
 func (c *converter) environment(s *service) {
 	env := s.cfg.Environment
 	keys := slices.Sorted(mapsKeys(env))
-	consumed := map[string]bool{}
+	consumed := s.consumed
 	for _, k := range keys {
 		v := env[k]
 		if !envNameRe.MatchString(k) {
@@ -62,8 +62,15 @@ func (c *converter) environment(s *service) {
 			}
 		}
 	}
-	for _, k := range keys {
-		if consumed[k] {
+}
+
+// plainEnv sorts what links left of the environment of s: variables that
+// tell it its own ports (every service's links have added the ports they
+// reach by now), and plain values.
+func (c *converter) plainEnv(s *service) {
+	env := s.cfg.Environment
+	for _, k := range slices.Sorted(mapsKeys(env)) {
+		if s.consumed[k] {
 			continue
 		}
 		v := *env[k]

@@ -56,7 +56,7 @@ func imageKnown(image string) (knownImage, string, bool) {
 	if i := strings.LastIndexByte(repo, ':'); i > strings.LastIndexByte(repo, '/') {
 		repo = repo[:i]
 	}
-	if strings.Contains(repo, "mssql") {
+	if strings.HasSuffix(repo, "mssql/server") || strings.HasSuffix(repo, "/azure-sql-edge") {
 		return knownImage{1433, topology.ProtocolTCP, "TDS (SQL Server)"}, "mssql", true
 	}
 	name := path.Base(repo)

@@ -198,17 +198,6 @@ func (p *positions) project(field ...string) where {
 // top is the first compose file given, with no line.
 func (p *positions) top() where { return where{File: p.main} }
 
-// order returns each service's position for sorting: the index of the
-// first file that names it and its line there.
-func (p *positions) order(svc string) (int, int) {
-	for i, f := range p.files {
-		if line, ok := p.at[f][key("services", svc)]; ok {
-			return i, line
-		}
-	}
-	return len(p.files), 0
-}
-
 func mapValue(n *yaml.Node, k string) *yaml.Node {
 	if n == nil || n.Kind != yaml.MappingNode {
 		return nil
