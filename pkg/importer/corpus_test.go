@@ -40,6 +40,7 @@ func corpus(t testing.TB) []sample {
 	}
 	vote := filepath.Join(corpusDir, "example-voting-app", "docker-compose.yml")
 	out = append(out,
+		sample{name: "links", files: []string{filepath.Join(corpusDir, "links", "compose.yaml")}},
 		sample{name: "example-voting-app", files: []string{vote}},
 		sample{name: "example-voting-app --profile seed", files: []string{vote}, profiles: []string{"seed"}},
 		sample{name: "example-voting-app images", files: []string{filepath.Join(corpusDir, "example-voting-app", "docker-compose.images.yml")}})
@@ -128,7 +129,7 @@ func firstLine(s string) string {
 func TestSampleGoldens(t *testing.T) {
 	for _, s := range corpus(t) {
 		switch s.name {
-		case "example-voting-app", "example-voting-app --profile seed", "awesome-compose/wordpress-mysql", "awesome-compose/react-express-mysql", "awesome-compose/nginx-golang-postgres":
+		case "links", "example-voting-app", "example-voting-app --profile seed", "awesome-compose/wordpress-mysql", "awesome-compose/react-express-mysql", "awesome-compose/nginx-golang-postgres":
 		default:
 			continue
 		}
