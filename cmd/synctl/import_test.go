@@ -109,3 +109,62 @@ func TestInitImportFlagsNeedFrom(t *testing.T) {
 		t.Errorf("exit %d: %s", code, errs)
 	}
 }
+
+// knownValidateProblems are what validate finds in the corpus's bundles
+// today, none of them the importer's: each names the sample, and the test
+// fails when one goes away, so that the list stays true.
+var knownValidateProblems = map[string]string{
+	// A listen address (http://+:8000) is not a URL to reach; validate
+	// checks every URL in env as one.
+	"nginx-aspnet-mysql": `host "+" is not a`,
+	// The app has a service named nginx, and the nginx target adds its
+	// own proxy service of that name.
+	"nginx-nodejs-redis": "dependency cycle detected: nginx -> nginx",
+}
+
+// TestInitFromCorpus imports every compose file of the corpus (refused
+// ones with --allow-lossy), renders every target and validates all the
+// bundles at once.
+func TestInitFromCorpus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders and validates about 250 bundles")
+	}
+	files, _ := filepath.Glob("../../testdata/compose/awesome-compose/*/compose.y*ml")
+	files = append(files, "../../testdata/compose/example-voting-app/docker-compose.yml", "../../testdata/compose/links/compose.yaml")
+	for i := range files {
+		files[i], _ = filepath.Abs(files[i])
+	}
+	t.Chdir(t.TempDir())
+	for _, f := range files {
+		name := filepath.Base(filepath.Dir(f))
+		code, _, errs := runCLI(t, "init", "--from", f, "--allow-lossy", "-o", name+".yaml")
+		if code != 0 {
+			t.Errorf("%s: init exit %d: %s", name, code, errs)
+			continue
+		}
+		if code, _, errs := runCLI(t, "render", "-f", name+".yaml", "--target", "all", "--out", name); code != 0 {
+			t.Errorf("%s: render exit %d: %s", name, code, errs)
+		}
+	}
+	code, out, errs := runCLI(t, "validate", ".")
+	found := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(out+errs), "\n") {
+		if !strings.Contains(l, ": ") || strings.Contains(l, "files checked") {
+			continue
+		}
+		sample, _, _ := strings.Cut(l, "/")
+		if want, ok := knownValidateProblems[sample]; ok && strings.Contains(l, want) {
+			found[sample] = true
+			continue
+		}
+		t.Errorf("validate: %s", l)
+	}
+	for sample := range knownValidateProblems {
+		if !found[sample] {
+			t.Errorf("validate no longer reports the known problem of %s; remove it from knownValidateProblems", sample)
+		}
+	}
+	if len(knownValidateProblems) == 0 && code != 0 {
+		t.Errorf("validate exit %d", code)
+	}
+}
