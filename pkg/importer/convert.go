@@ -217,6 +217,11 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 // line reports a field of service s; field is its path (environment, KEY).
 func (c *converter) line(s *service, k Kind, why string, field ...string) {
 	w := c.pos.service(s.name, field...)
+	if len(field) == 2 && field[0] == "environment" {
+		if _, written := c.pos.find(s.name, field); !written {
+			w = c.envFileLine(s, field[1], w)
+		}
+	}
 	c.r.add(Line{File: w.File, Line: w.Line, Service: s.name, Field: fieldPath(field), Kind: k, Why: why})
 }
 
@@ -1082,4 +1087,23 @@ func (c *converter) scrub(s *service) {
 			}
 		}
 	}
+}
+
+// envFileLine locates a variable that came from one of the service's
+// env_file files: the last that sets it wins, as compose reads them.
+func (c *converter) envFileLine(s *service, name string, def where) where {
+	for i := len(s.cfg.EnvFiles) - 1; i >= 0; i-- {
+		f := s.cfg.EnvFiles[i].Path
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for n, l := range strings.Split(string(data), "\n") {
+			l = strings.TrimPrefix(strings.TrimSpace(l), "export ")
+			if k, _, ok := strings.Cut(l, "="); ok && strings.TrimSpace(k) == name {
+				return where{c.pos.display(f), n + 1}
+			}
+		}
+	}
+	return def
 }
