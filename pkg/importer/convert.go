@@ -887,7 +887,13 @@ func (c *converter) volumes(s *service) {
 			c.line(s, Dropped, fmt.Sprintf("bind mount of host path %s at %s: synctl bundles carry no host files; copy them into the image, or keep the data in storage", displayRel(c.p.WorkingDir, v.Source), v.Target), f...)
 			if h := s.spec.Health; h != nil && h.Readiness != nil && usesPath(h.Readiness.Command, v.Target) {
 				s.spec.Health = nil
-				c.line(s, Translated, fmt.Sprintf("the check runs a program from %s, a host directory synctl does not carry; the target's own check replaces it (HTTP at / or a TCP connection)", v.Target), "healthcheck", "test")
+				instead := "none: a worker or a job is not checked"
+				if len(s.ports) > 0 && s.ports[0].protocol == topology.ProtocolHTTP {
+					instead = fmt.Sprintf("an HTTP request of / on port %d", s.ports[0].number)
+				} else if len(s.ports) > 0 {
+					instead = fmt.Sprintf("a connection to port %d", s.ports[0].number)
+				}
+				c.line(s, Translated, fmt.Sprintf("the check runs a program from %s, a host directory synctl does not carry; synctl's own check replaces it: %s", v.Target, instead), "healthcheck", "test")
 			}
 		default:
 			c.line(s, Dropped, fmt.Sprintf("a %s mount at %s: the spec has no such mount", v.Type, v.Target), f...)
