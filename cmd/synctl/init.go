@@ -46,37 +46,7 @@ and line: translated, inferred, dropped or refused. Refused fields (network_mode
 host, privileged, ...) stop the import with exit 2 unless --allow-lossy.
 
 The spec (apiVersion synctl.dev/v1alpha1, kind App):
-  metadata.name            DNS label; prefixes Kubernetes names and compose projects
-  spec.entryURLName        the name of the URL the browser opens (default APP_URL)
-  spec.services[]          one entry per container:
-    name                   DNS label, unique (at most 30 characters)
-    role                   frontend (the page; exactly one), api (called by the browser)
-                           or internal (called by other services only)
-    image                  image reference with a tag or digest
-    port                   port the container listens on (1-65535)
-    portEnv                env var that tells the service its port (optional)
-    hostPort               port published on the docker host (default 8080 + index)
-    healthPath             path answering 200 when healthy (default /)
-    env                    static env vars (NAME: value)
-    links[]                {env, service, resolvedBy, exposedAt}: hand another service's
-                           URL to this one; resolvedBy browser (the page uses it) or
-                           service (default); exposedAt {path, text} says where the page
-                           shows a browser link ({url} in text), for synctl verify
-    storage                {mountPath, file, env, size, persistent}; persistent storage
-                           is one ReadWriteOnce volume: one replica, no autoscaling
-    resources              {requests: {cpu, memory}, limits: {cpu, memory}}
-    replicas               default 1
-    autoscaling            {minReplicas, maxReplicas, targetCPUPercent} (needs a cpu request)
-    security               {runAsUser, runAsGroup, writableRootFilesystem}: on Kubernetes
-                           containers run as user 65532 on a read-only root filesystem
-    outbound               {ports, cidrs}: TCP ports the service connects to outside the
-                           app, e.g. a public API; cidrs default to the internet (every
-                           address but the private ranges). Kubernetes network policies
-                           allow only this and the links
-    checks[]               {name, method, path, body, contentType, status, contains, json,
-                           via}: requests synctl verify sends through the service's
-                           public route; via names the link the service uses to answer
-  spec.targets             per-target settings:
+` + specFieldsDoc + `  spec.targets             per-target settings:
 ` + targetSpecs() + `Unknown or misspelt fields are errors, reported with line and column.`,
 		Example: `  synctl init > app.yaml
   synctl init -o app.yaml

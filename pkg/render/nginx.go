@@ -69,6 +69,8 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 		Servers []nginxServer
 		// Names are every server name, for the redirect.
 		Names string
+		// APIs says whether any api is proxied under a path.
+		APIs bool
 	}{
 		Header:     string(Header("#", cmd)),
 		Image:      o.Image,
@@ -101,6 +103,7 @@ func NginxConf(m *topology.Model, o NginxOptions, cmd string) (File, error) {
 		// checks), so the quoted regexp has no ';', '{' or space to end the
 		// directive.
 		loc.Regexp = regexp.QuoteMeta(loc.Path)
+		data.APIs = true
 		data.Locations = append(data.Locations, loc)
 	}
 	if frontend != nil {

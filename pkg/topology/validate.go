@@ -488,10 +488,10 @@ func (c *checks) ports(p string, s ServiceSpec) {
 		return
 	}
 	if s.Protocol != "" {
-		c.addf(p+".protocol", "says what port speaks; set it on ports[].protocol, or give port")
+		c.addf(p+".protocol", "says what port speaks, and the service has no port; give port, or set ports[].protocol")
 	}
 	if s.HostPort != 0 {
-		c.addf(p+".hostPort", "is published for port; set ports[].hostPort, or give port")
+		c.addf(p+".hostPort", "%d would publish port, and the service has none; give port, or set ports[].hostPort", s.HostPort)
 	}
 	names, numbers := map[string]bool{}, map[int]bool{}
 	for j, port := range s.Ports {
