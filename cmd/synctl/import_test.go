@@ -168,3 +168,50 @@ func TestInitFromCorpus(t *testing.T) {
 		t.Errorf("validate exit %d", code)
 	}
 }
+
+// TestDiffFromCompose: what moving a compose app to a target changes,
+// every URL in words, and no secret value printed.
+func TestDiffFromCompose(t *testing.T) {
+	compose := "../../testdata/compose/links/compose.yaml"
+	code, out, errs := runCLI(t, "diff", "--from", compose, "--to", "minikube")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d: %s", code, exitFailure, errs)
+	}
+	for _, want := range []string{
+		"  ~ DB_HOST       db -> db-service\n",
+		"  ~ QUEUE_ADDR    queue:5672 -> queue-service:5672\n",
+		"  ~ DATABASE_URL  postgres://app:<secret postgres-password>@db:5432/app -> postgres://app:$(POSTGRES_PASSWORD)@db-service:5432/app\n",
+		"  ~ API_URL       http://localhost:8081 -> http://linksapi.internal\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the diff lacks %q:\n%s", want, out)
+		}
+	}
+	for _, secret := range []string{"s3cret-pw", "t0ken-value"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the diff prints the secret value %s", secret)
+		}
+	}
+	if !strings.Contains(errs, "imported 6 services from") {
+		t.Errorf("no import report on stderr: %s", errs)
+	}
+	// docker-network spells every link as compose did; only the password
+	// now comes from the bundle's .env.
+	_, out, _ = runCLI(t, "diff", "--from", compose, "--to", "docker-network")
+	for _, want := range []string{
+		"    CACHE_URL     redis://cache:6379/0 (unchanged)\n",
+		"  ~ DATABASE_URL  postgres://app:<secret postgres-password>@db:5432/app -> postgres://app:${POSTGRES_PASSWORD:?}@db:5432/app\n",
+		"    DB_HOST       db (unchanged)\n",
+		"    QUEUE_ADDR    queue:5672 (unchanged)\n",
+		"    SEARCH_URL    http://search:9200/v1 (unchanged)\n",
+		"    API_URL       http://localhost:8081 (unchanged)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the diff to docker-network lacks %q:\n%s", want, out)
+		}
+	}
+	code, _, errs = runCLI(t, "diff", "-f", "app.yaml", "--from", compose, "--to", "gke")
+	if code != exitUsage || !strings.Contains(errs, "is a compose file, and the app is imported from it; drop -f app.yaml") {
+		t.Errorf("-f with a compose side: exit %d: %s", code, errs)
+	}
+}

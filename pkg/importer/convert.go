@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
@@ -24,6 +25,26 @@ type Result struct {
 	App    topology.App
 	Spec   []byte
 	Report *Report
+	// Project is the compose project as compose-go loaded it.
+	Project *types.Project
+	// secrets maps the literal values taken out as secrets to their names.
+	secrets map[string]string
+}
+
+// Mask hides the secret values the import found in an env value of the
+// compose project: a value that is one, or a URL's password.
+func (r *Result) Mask(v string) string {
+	if name, ok := r.secrets[v]; ok {
+		return "<secret " + name + ">"
+	}
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			if name, ok := r.secrets[pw]; ok {
+				return strings.Replace(v, ":"+pw+"@", ":<secret "+name+">@", 1)
+			}
+		}
+	}
+	return v
 }
 
 // RefusedError is an import stopped by fields no target can honour.
@@ -211,7 +232,7 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 	if err != nil {
 		return nil, &InvalidError{err}
 	}
-	return &Result{App: app, Spec: data, Report: c.r}, nil
+	return &Result{App: app, Spec: data, Report: c.r, Project: p, secrets: c.secrets.byLiteral}, nil
 }
 
 // line reports a field of service s; field is its path (environment, KEY).
