@@ -289,11 +289,7 @@ func composeSide(file string, res *importer.Result, plan *target.Plan) (diff.Sid
 	for i, sv := range res.App.Spec.Services {
 		compose[sv.Name] = res.Report.Services[i]
 	}
-	dn, err := target.Lookup("docker-network")
-	if err != nil {
-		return diff.Side{}, err
-	}
-	w := plan.Wiring(dn)
+	w := plan.Wiring(target.PlainCompose())
 	side := diff.Side{Label: file, Files: []render.File{{Path: render.ComposeFileName, Data: data, Mode: 0o644, Kind: render.KindCompose}}}
 	for _, u := range w.URLs {
 		e := diff.Expected{Name: w.Key(u)}
