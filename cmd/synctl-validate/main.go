@@ -9,11 +9,11 @@ package main
 import (
 	"os"
 
-	"github.com/synctl/synctl/internal/startgc"
-	"github.com/synctl/synctl/internal/validatecli"
+	"github.com/synctl/synctl/pkg/startgc"
+	"github.com/synctl/synctl/pkg/validatecli"
 )
 
 func main() {
 	startgc.DeferFirst()
-	os.Exit(validatecli.Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(validatecli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

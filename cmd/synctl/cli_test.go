@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/synctl/synctl/internal/golden"
-	"github.com/synctl/synctl/internal/textdiff"
 	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/textdiff"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -252,7 +252,9 @@ func TestVersionOf(t *testing.T) {
 		{debug.BuildInfo{Main: debug.Module{Version: "v1.2.3"}}, "v1.2.3"},
 		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "true"}}}, "devel-0123456789ab-dirty"},
 		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}, Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "0123456789abcdef0123"}, {Key: "vcs.modified", Value: "false"}}}, "devel-0123456789ab"},
-		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "devel (no version or VCS information in this build)"},
+		// -buildvcs=false: no revision, and nothing that calls it a development build.
+		{debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "unknown: this build carries no version (build information was turned off: built with -buildvcs=false, by go run or outside a git checkout); " +
+			"install a release with `go install github.com/synctl/synctl/cmd/...@VERSION`, or build in a checkout without -buildvcs=false"},
 	} {
 		if got := versionOf(&c.bi); got != c.want {
 			t.Errorf("versionOf(%+v) = %q, want %q", c.bi, got, c.want)

@@ -5,7 +5,7 @@ package main
 import (
 	"os"
 
-	"github.com/synctl/synctl/internal/startgc"
+	"github.com/synctl/synctl/pkg/startgc"
 )
 
 func main() {

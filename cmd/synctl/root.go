@@ -49,7 +49,10 @@ func versionOf(bi *debug.BuildInfo) string {
 		rev = rev[:12]
 	}
 	if rev == "" {
-		return "devel (no version or VCS information in this build)"
+		// Go stamps the revision of a build in a git checkout unless
+		// -buildvcs=false (or GOFLAGS) turned it off; `go run` never does.
+		return "unknown: this build carries no version (build information was turned off: built with -buildvcs=false, by go run or outside a git checkout); " +
+			"install a release with `go install github.com/synctl/synctl/cmd/...@VERSION`, or build in a checkout without -buildvcs=false"
 	}
 	return "devel-" + rev + modified
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"cmp"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -33,8 +38,12 @@ whether synctl wrote them or you did. Files are recognised by content:
 
 and the cross-references between them: selectors, ports, routes, ConfigMaps,
 PVCs, autoscaler targets, URLs in the environment (services reach what they
-name; browser-resolved ones are reachable from the user's machine) and
-health-check paths.
+name; browser-resolved ones are reachable from the user's machine),
+health-check paths, and NetworkPolicies (each link, DNS lookup and routed
+Service allowed on its port, and the outbound ports of the spec a bundle's
+record names; no selector that selects no pod).
+A PATH of - reads one file from stdin, such as what 'synctl render' prints
+(synctl render --target gke | synctl validate -); problems name it <stdin>.
 Kubernetes objects are cross-checked with the others in the same directory.
 A directory with a kustomization is built first, as 'kubectl kustomize'
 builds it (an overlay with its base and patches), and what it builds is
@@ -65,6 +74,9 @@ const validateHelper = "synctl-validate"
 func runValidate(s streams, o *validateOptions, paths []string) error {
 	helper, err := findValidateHelper()
 	if err != nil {
+		return err
+	}
+	if err := checkValidateHelper(helper); err != nil {
 		return err
 	}
 	var args []string
@@ -107,4 +119,106 @@ func findValidateHelper() (string, error) {
 	}
 	return "", fmt.Errorf("synctl validate runs %s, which is neither next to %s nor on $PATH; install both from a checkout of synctl with `go install ./cmd/...`",
 		validateHelper, exe)
+}
+
+// checkValidateHelper refuses a helper built from another version of synctl
+// than this one: its checks and its report would not be this synctl's. It
+// reads the helper's build information from the file, without running it.
+func checkValidateHelper(helper string) error {
+	own, ok := debug.ReadBuildInfo()
+	if !ok {
+		return nil // a build without build information cannot compare
+	}
+	hb, err := buildinfo.ReadFile(helper)
+	if err != nil {
+		return fmt.Errorf("%s is not a Go program synctl can read the version of (%v); %s", helper, innermost(err), installHelper(buildVersion()))
+	}
+	if why := helperMismatch(own, buildVersion(), hb); why != "" {
+		return fmt.Errorf("%s %s; %s", helper, why, installHelper(buildVersion()))
+	}
+	return nil
+}
+
+// helperMismatch says how the helper's build differs from synctl's own
+// (ownVersion is what --version prints), or returns "". Two builds that
+// carry a version (a release, a module version, a VCS revision) must carry
+// the same; two that do not (-buildvcs=false) must at least be built by
+// the same Go from the same dependencies.
+func helperMismatch(own *debug.BuildInfo, ownVersion string, helper *debug.BuildInfo) string {
+	if helper.Main.Path != own.Main.Path {
+		return fmt.Sprintf("is a build of %s, not of synctl (%s)", orUnknown(helper.Main.Path), own.Main.Path)
+	}
+	hv := helperVersion(helper)
+	if known(ownVersion) && known(hv) {
+		if hv != ownVersion {
+			return fmt.Sprintf("is version %s, but synctl is version %s", hv, ownVersion)
+		}
+		return ""
+	}
+	if helper.GoVersion != own.GoVersion {
+		return fmt.Sprintf("was built by %s, synctl by %s: they are not one build", helper.GoVersion, own.GoVersion)
+	}
+	deps := func(bi *debug.BuildInfo) []string {
+		var out []string
+		for _, d := range bi.Deps {
+			out = append(out, d.Path+"@"+d.Version)
+		}
+		slices.Sort(out)
+		return out
+	}
+	// Each module both link must be at one version.
+	hd, od := deps(helper), deps(own)
+	for _, d := range hd {
+		path, _, _ := strings.Cut(d, "@")
+		if i := slices.IndexFunc(od, func(o string) bool { return strings.HasPrefix(o, path+"@") }); i >= 0 && od[i] != d {
+			return fmt.Sprintf("was built with %s, synctl with %s: they are not one build", d, od[i])
+		}
+	}
+	return ""
+}
+
+// helperVersion is the version the helper's build carries, as
+// buildVersion computes synctl's: -X main.version=... first.
+func helperVersion(bi *debug.BuildInfo) string {
+	for _, s := range bi.Settings {
+		if s.Key != "-ldflags" {
+			continue
+		}
+		f := strings.Fields(s.Value)
+		for i, x := range f {
+			x = strings.TrimPrefix(x, "-X=")
+			if x == "-X" && i+1 < len(f) {
+				x = f[i+1]
+			}
+			if v, ok := strings.CutPrefix(strings.Trim(x, `'"`), "main.version="); ok && v != "" {
+				return v
+			}
+		}
+	}
+	return versionOf(bi)
+}
+
+// known reports whether a version names a build (not "unknown: ...").
+func known(v string) bool { return v != "" && !strings.HasPrefix(v, "unknown") }
+
+func orUnknown(s string) string { return cmp.Or(s, "an unknown program") }
+
+// installHelper says how to get the helper that matches synctl version v.
+func installHelper(v string) string {
+	if known(v) && !strings.HasPrefix(v, "devel") && !strings.HasPrefix(v, "v0.0.0-") {
+		return "install the matching one with `go install github.com/synctl/synctl/cmd/synctl-validate@" + v + "` (or point $SYNCTL_VALIDATE at it)"
+	}
+	return "install both from the same checkout with `go install ./cmd/...` (or point $SYNCTL_VALIDATE at the matching helper)"
+}
+
+// innermost is the cause at the end of err's chain, without the paths the
+// wrapping repeats.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

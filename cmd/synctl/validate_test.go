@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -84,5 +85,67 @@ func TestValidateCmd(t *testing.T) {
 				t.Errorf("stderr:\n%s\nwant:\n%s", errb.String(), tt.err)
 			}
 		})
+	}
+}
+
+// TestValidateStdin: `synctl render ... | synctl validate -` checks what
+// render printed, naming it <stdin>.
+func TestValidateStdin(t *testing.T) {
+	code, manifests, errs := runCLI(t, "render", "--target", "gke")
+	if code != 0 {
+		t.Fatal(errs)
+	}
+	for _, c := range []struct {
+		name, in string
+		code     int
+		out, err string
+	}{
+		{name: "manifests", in: manifests, code: exitOK, err: "1 file checked: no problems\n"},
+		{name: "broken", in: strings.Replace(manifests, "targetPort: http", "targetPort: htp", 1), code: exitFailure,
+			out: "<stdin>: Service synergychat/web-service: spec.ports[0].targetPort: \"htp\" is not the name of a containerPort of the selected pods (named ports: http); name the container's port or use its number\n",
+			err: "1 file checked: 1 problem\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			got := run([]string{"validate", "-"}, streams{In: strings.NewReader(c.in), Out: &out, Err: &errb})
+			if got != c.code || out.String() != c.out || errb.String() != c.err {
+				t.Errorf("exit %d, want %d\nstdout:\n%s\nwant:\n%s\nstderr:\n%s\nwant:\n%s", got, c.code, out.String(), c.out, errb.String(), c.err)
+			}
+		})
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", "-", "-"}, streams{In: strings.NewReader(manifests), Out: &out, Err: &errb}); code != exitUsage ||
+		errb.String() != "synctl: - (standard input) is given twice; it can be read once\n" {
+		t.Errorf("- twice: exit %d, %q", code, errb.String())
+	}
+}
+
+// TestValidateCounts: the summary counts every file a check read: a
+// Kustomize layout's base, resources and patches through the overlays
+// that built them, not the overlays alone; Helm charts are counted as
+// charts, not as documents (each chart's record is checked).
+func TestValidateCounts(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "k8s")
+	if code, _, errs := runCLI(t, "render", "--target", "minikube,gke,ingress", "--format", "kustomize", "--out", dir); code != 0 {
+		t.Fatal(errs)
+	}
+	files := 0
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() != "README.md" {
+			files++
+		}
+		return nil
+	})
+	code, _, errs := runCLI(t, "validate", dir)
+	if want := strconv.Itoa(files) + " files checked: no problems\n"; code != 0 || errs != want {
+		t.Errorf("kustomize layout of %d files besides READMEs: exit %d, stderr %q, want %q", files, code, errs, want)
+	}
+	charts := filepath.Join(t.TempDir(), "charts")
+	if code, _, errs := runCLI(t, "render", "--target", "minikube,gke", "--format", "helm", "--out", charts); code != 0 {
+		t.Fatal(errs)
+	}
+	code, _, errs = runCLI(t, "validate", charts)
+	if !strings.HasSuffix(errs, "2 files checked: no problems; 2 Helm charts not checked\n") {
+		t.Errorf("charts: exit %d\n%s", code, errs)
 	}
 }

@@ -14,7 +14,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/synctl/synctl/internal/textdiff"
+	"github.com/synctl/synctl/pkg/textdiff"
 )
 
 // Update is set by -update: rewrite golden files instead of comparing.

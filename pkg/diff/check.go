@@ -3,7 +3,7 @@ package diff
 import (
 	"bytes"
 
-	"github.com/synctl/synctl/internal/textdiff"
+	"github.com/synctl/synctl/pkg/textdiff"
 
 	"fmt"
 	"io"

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/synctl/synctl/internal/textdiff"
+	"github.com/synctl/synctl/pkg/textdiff"
 
 	"github.com/synctl/synctl/pkg/render"
 )

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/synctl/synctl/internal/textdiff"
+	"github.com/synctl/synctl/pkg/textdiff"
 
 	"github.com/synctl/synctl/pkg/render"
 )

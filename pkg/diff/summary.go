@@ -178,6 +178,9 @@ func summarize(r *Result) []string {
 		}
 	}
 
+	// Probes and secrets, in words.
+	s = append(s, healthAndSecrets(r)...)
+
 	// Plain files and key material.
 	for _, op := range []string{OpAdded, OpRemoved} {
 		var files, keys []string

@@ -6,7 +6,7 @@ import (
 	"path"
 	"strings"
 
-	"github.com/synctl/synctl/internal/textdiff"
+	"github.com/synctl/synctl/pkg/textdiff"
 )
 
 // ANSI styles used when colour is on.

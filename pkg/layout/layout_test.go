@@ -19,10 +19,10 @@ import (
 
 	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/internal/golden"
-	"github.com/synctl/synctl/internal/textdiff"
 	"github.com/synctl/synctl/pkg/layout"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/textdiff"
 	"github.com/synctl/synctl/pkg/topology"
 )
 

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"text/template"
@@ -14,7 +15,7 @@ import (
 const ReadmeFileName = "README.md"
 
 var readmeTemplate = sync.OnceValues(func() (*template.Template, error) {
-	return templates.Parse("README.md.tmpl", nil)
+	return templates.Parse("README.md.tmpl", template.FuncMap{"join": strings.Join})
 })
 
 // Step is one step of bringing a bundle up, as its README shows it.
@@ -53,16 +54,17 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Key, URL, SetOn, UsedBy string
 	}
 	data := struct {
-		Header, App, Target, Description, EntryURL, Command, Verify, Graph string
-		Hops                                                               []hop
-		BringUp                                                            []Step
-		Notes                                                              []string
+		Header, App, Target, Description, Command, Verify, Graph string
+		// Open lists the URLs the browser opens, one per frontend.
+		Open    []string
+		Hops    []hop
+		BringUp []Step
+		Notes   []string
 	}{
 		Header:      strings.TrimSuffix(string(Header("", b.Command)[1:]), "\n"),
 		App:         b.App,
 		Target:      b.Target,
 		Description: r.Description,
-		EntryURL:    b.Wiring.EntryURL,
 		Command:     b.Command,
 		Verify:      r.Verify,
 		Graph:       r.Graph,
@@ -70,7 +72,13 @@ func ReadmeFile(b *Bundle, m *topology.Model, r Readme) (File, error) {
 		Notes:       r.Notes,
 	}
 	for _, u := range b.Wiring.URLs {
-		h := hop{Key: b.Wiring.Key(u), URL: u.URL, SetOn: "—", UsedBy: "the browser"}
+		if u.Entry {
+			data.Open = append(data.Open, u.URL)
+		}
+		h := hop{Key: b.Wiring.Key(u), URL: "`" + u.URL + "`", SetOn: "—", UsedBy: "the browser"}
+		if u.PortEnv != "" {
+			h.URL += fmt.Sprintf(", and %s `%d`", u.PortEnv, u.Endpoint.Port)
+		}
 		if u.Service != "" {
 			h.SetOn = u.Service
 		}

@@ -27,12 +27,13 @@ func graphOf(m *topology.Model, w topology.Wiring, t Target, cfg Config) *render
 		frontID = render.GraphID("front")
 		g.Nodes = append(g.Nodes, render.GraphNode{ID: frontID, Lines: []string{front, detail}, Kind: render.NodeFront})
 	}
-	for _, s := range m.Services {
+	for i := range m.Services {
+		s := &m.Services[i]
 		kind := render.NodeService
-		if !s.Role.Public() {
+		if !s.Routed() {
 			kind = render.NodeInternal
 		}
-		g.Nodes = append(g.Nodes, render.GraphNode{ID: render.GraphID("svc " + s.Name), Lines: []string{s.Name, fmt.Sprintf("%s, port %d", s.Role, s.Port)}, Kind: kind})
+		g.Nodes = append(g.Nodes, render.GraphNode{ID: render.GraphID("svc " + s.Name), Lines: []string{s.Name, nodeDetail(s)}, Kind: kind})
 	}
 	svc := func(name string) string { return render.GraphID("svc " + name) }
 	// What the browser calls: the entry URL and every URL a service hands
@@ -54,29 +55,66 @@ func graphOf(m *topology.Model, w topology.Wiring, t Target, cfg Config) *render
 	// What the proxy forwards where: by path prefix (relative routes) or by
 	// hostname.
 	if frontID != "" {
-		byPath := false
+		// One host for every route means routing by path; relative
+		// routes are paths on the entry URL's host.
+		hosts := map[string]bool{}
 		for _, r := range w.Routes {
-			byPath = byPath || strings.HasPrefix(r.URL, "/")
+			if u, err := url.Parse(r.URL); err == nil && u.Host != "" {
+				hosts[u.Host] = true
+			}
 		}
+		byPath := len(hosts) <= 1
 		for _, r := range w.Routes {
 			s, _ := m.Service(r.Service)
 			match := r.URL
+			u, err := url.Parse(r.URL)
 			switch {
-			case s.Role == topology.RoleFrontend && byPath:
+			case s == m.Frontend() && byPath:
 				match = "/ (everything else)"
-			case !strings.HasPrefix(r.URL, "/"):
-				if u, err := url.Parse(r.URL); err == nil && u.Host != "" {
-					match = "host " + u.Host
-				}
+			case err != nil:
+			case byPath && u.Host != "":
+				match = u.Path
+			case u.Host != "":
+				match = "host " + u.Host
 			}
 			g.Edges = append(g.Edges, render.GraphEdge{From: frontID, To: svc(r.Service), Lines: []string{match, fmt.Sprintf("to port %d", s.Port)}})
 		}
 	}
-	// What services call inside the deployment.
+	// What services call inside the deployment, each hop labelled with its
+	// env var, and with its form where it is not a URL.
 	for _, u := range w.URLs {
-		if u.ResolvedBy == topology.ResolvedByService {
-			g.Edges = append(g.Edges, render.GraphEdge{From: svc(u.Service), To: svc(u.To), Lines: []string{w.Key(u), u.URL}, Inside: true})
+		if u.ResolvedBy != topology.ResolvedByService {
+			continue
 		}
+		lines := []string{w.Key(u), u.URL}
+		switch u.Form {
+		case topology.FormHostPort:
+			lines[0] += " (host:port)"
+		case topology.FormHost:
+			lines[0] += fmt.Sprintf(" (host; %s=%d)", u.PortEnv, u.Endpoint.Port)
+			if u.PortEnv == "" {
+				lines[0] = w.Key(u) + " (host)"
+			}
+		}
+		g.Edges = append(g.Edges, render.GraphEdge{From: svc(u.Service), To: svc(u.To), Lines: lines, Inside: true})
 	}
 	return g
+}
+
+// nodeDetail is a service's second line: its role and ports, or what
+// kind of process it is when it listens on none.
+func nodeDetail(s *topology.Service) string {
+	switch {
+	case s.Job:
+		return s.Role.String() + " job, runs once"
+	case s.Worker():
+		return s.Role.String() + " worker, no port"
+	case len(s.Ports) == 1 && s.Ports[0].Protocol == topology.ProtocolHTTP:
+		return fmt.Sprintf("%s, port %d", s.Role, s.Port)
+	}
+	var ports []string
+	for _, p := range s.Ports {
+		ports = append(ports, fmt.Sprintf("%d %s", p.Number, p.Protocol))
+	}
+	return fmt.Sprintf("%s, port %s", s.Role, strings.Join(ports, ", "))
 }

@@ -70,6 +70,10 @@ func (t nginx) Configure(sec *topology.Section, _ Overrides) Config {
 		sec.Label("network", s.Network, 63)
 	}
 	sec.ServiceKeys("paths", s.Paths, onlyPrefixed(sec.Model, false))
+	// The proxy is a compose service beside the app's, named proxyName:
+	// refused rather than renamed, so that the name users see in
+	// `docker compose ps`, the diagrams and the README stays nginx.
+	sec.ReservedName(proxyName, "the nginx target's proxy")
 	m := sec.Model
 	sec.ServiceKeys("hosts", s.Hosts, func(svc *topology.Service) string {
 		if svc.Role != topology.RoleFrontend || svc == m.Frontend() {

@@ -43,6 +43,8 @@ const (
 	FormHost LinkForm = "host"
 )
 
+func (r Role) String() string { return string(r) }
+
 // Public reports whether the browser reaches services of this role.
 func (r Role) Public() bool { return r == RoleFrontend || r == RoleAPI }
 

@@ -148,3 +148,17 @@ func Fields(spec any) string {
 	}
 	return fmt.Sprintf("{%s}", strings.Join(names, ", "))
 }
+
+// ReservedName reports a service named name: the target runs a container of
+// its own under that name (what), which would take the service's place.
+func (s *Section) ReservedName(name, what string) {
+	if s.Model == nil {
+		return
+	}
+	for i := range s.Model.Services {
+		if s.Model.Services[i].Name == name {
+			s.addf(fmt.Sprintf("spec.services[%d].name", i),
+				"%q is the name of %s, which would replace this service on that target (its image dropped, links to it reaching %s instead); rename the service", name, what, what)
+		}
+	}
+}

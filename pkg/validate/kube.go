@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -115,6 +116,7 @@ var kinds = map[string]func() any{
 	"apps/v1 Deployment":                               func() any { return &appsv1.Deployment{} },
 	"apps/v1 StatefulSet":                              func() any { return &appsv1.StatefulSet{} },
 	"apps/v1 DaemonSet":                                func() any { return &appsv1.DaemonSet{} },
+	"batch/v1 Job":                                     func() any { return &batchv1.Job{} },
 	"autoscaling/v1 HorizontalPodAutoscaler":           func() any { return &autoscalingv1.HorizontalPodAutoscaler{} },
 	"autoscaling/v2 HorizontalPodAutoscaler":           func() any { return &autoscalingv2.HorizontalPodAutoscaler{} },
 	"gateway.networking.k8s.io/v1 GatewayClass":        func() any { return &gatewayv1.GatewayClass{} },
@@ -130,7 +132,7 @@ var kinds = map[string]func() any{
 
 // checkedGroups are the API groups whose kinds synctl knows; any other
 // apiVersion/kind in these groups is a mistake, not a kind to skip.
-var checkedGroups = map[string]bool{"": true, "apps": true, "autoscaling": true, "gateway.networking.k8s.io": true, "networking.gke.io": true, "networking.k8s.io": true, "policy": true}
+var checkedGroups = map[string]bool{"": true, "apps": true, "batch": true, "autoscaling": true, "gateway.networking.k8s.io": true, "networking.gke.io": true, "networking.k8s.io": true, "policy": true}
 
 func knownInGroup(group string) string {
 	var out []string
@@ -230,6 +232,8 @@ func (o *object) podTemplate() (*metav1.ObjectMeta, *corev1.PodSpec, string) {
 	case *appsv1.StatefulSet:
 		return &w.Spec.Template.ObjectMeta, &w.Spec.Template.Spec, "spec.template"
 	case *appsv1.DaemonSet:
+		return &w.Spec.Template.ObjectMeta, &w.Spec.Template.Spec, "spec.template"
+	case *batchv1.Job:
 		return &w.Spec.Template.ObjectMeta, &w.Spec.Template.Spec, "spec.template"
 	case *corev1.Pod:
 		return &w.ObjectMeta, &w.Spec, ""

@@ -13,6 +13,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -71,7 +72,9 @@ func (c *cluster) add(o *object, field, format string, args ...any) {
 	c.probs = append(c.probs, Problem{File: o.File, Resource: o.resource(), Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
+// checkKube checks the objects of one deployment; spec, when not nil, is
+// the app they were rendered from.
+func checkKube(docs []kubeDoc, spec *specOf) ([]Problem, []Unchecked) {
 	c := &cluster{index: map[string]*object{}}
 	var unknown []Unchecked
 	for i := range docs {
@@ -106,6 +109,11 @@ func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
 			c.checkPodSpec(o)
 		case *corev1.Pod:
 			c.checkPodSpec(o)
+		case *batchv1.Job:
+			if p := v.Spec.Template.Spec.RestartPolicy; p != corev1.RestartPolicyNever && p != corev1.RestartPolicyOnFailure {
+				c.add(o, "spec.template.spec.restartPolicy", "%q is not allowed for a Job: use OnFailure or Never", p)
+			}
+			c.checkPodSpec(o)
 		case *corev1.Service:
 			c.checkService(o, v)
 		case *autoscalingv1.HorizontalPodAutoscaler:
@@ -135,6 +143,7 @@ func checkKube(docs []kubeDoc) ([]Problem, []Unchecked) {
 		}
 	}
 	c.checkLoadBalancerHealth()
+	checkNetworkPolicies(c, spec)
 	return c.probs, unknown
 }
 
@@ -252,6 +261,15 @@ func (c *cluster) checkPodSpec(o *object) {
 		if v.ConfigMap != nil && (v.ConfigMap.Optional == nil || !*v.ConfigMap.Optional) && c.get("ConfigMap", o.ns(), v.ConfigMap.Name) == nil {
 			c.add(o, f+".configMap.name", "no ConfigMap %q in namespace %q (ConfigMaps there: %s); the pod stays in ContainerCreating", v.ConfigMap.Name, o.ns(), c.names("ConfigMap", o.ns()))
 		}
+		if v.Secret != nil && (v.Secret.Optional == nil || !*v.Secret.Optional) {
+			c.checkSecretKeys(o, f+".secret", v.Secret.SecretName, func() []string {
+				var keys []string
+				for _, it := range v.Secret.Items {
+					keys = append(keys, it.Key)
+				}
+				return keys
+			}()...)
+		}
 		if v.PersistentVolumeClaim != nil {
 			pvcs[v.Name] = true
 			if c.get("PersistentVolumeClaim", o.ns(), v.PersistentVolumeClaim.ClaimName) == nil {
@@ -274,6 +292,10 @@ func (c *cluster) checkPodSpec(o *object) {
 			}
 		}
 		for i, e := range ctr.Env {
+			if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil && (e.ValueFrom.SecretKeyRef.Optional == nil || !*e.ValueFrom.SecretKeyRef.Optional) {
+				r := e.ValueFrom.SecretKeyRef
+				c.checkSecretKeys(o, fmt.Sprintf("%s.env[%d].valueFrom.secretKeyRef", path, i), r.Name, r.Key)
+			}
 			if e.ValueFrom == nil || e.ValueFrom.ConfigMapKeyRef == nil {
 				continue
 			}
@@ -317,8 +339,39 @@ func (c *cluster) checkPodSpec(o *object) {
 			if pr.p != nil && pr.p.HTTPGet != nil && pr.p.HTTPGet.Port.Type == intstr.String && !named[pr.p.HTTPGet.Port.StrVal] {
 				c.add(o, path+"."+pr.name+".httpGet.port", "%q is not the name of a port of this container (named ports: %s)", pr.p.HTTPGet.Port.StrVal, orNone(joinSorted(slices.Sorted(maps.Keys(named)))))
 			}
+			if pr.p != nil && pr.p.TCPSocket != nil {
+				switch port := pr.p.TCPSocket.Port; {
+				case port.Type == intstr.String && !named[port.StrVal]:
+					c.add(o, path+"."+pr.name+".tcpSocket.port", "%q is not the name of a port of this container (named ports: %s)", port.StrVal, orNone(joinSorted(slices.Sorted(maps.Keys(named)))))
+				case port.Type == intstr.Int && !slices.ContainsFunc(ctr.Ports, func(p corev1.ContainerPort) bool { return p.ContainerPort == port.IntVal }):
+					c.add(o, path+"."+pr.name+".tcpSocket.port", "%d is not a port this container declares; the probe fails unless the process listens there", port.IntVal)
+				}
+			}
 		}
 		c.checkEnvURLs(o, ctr, path, all)
+	}
+}
+
+// checkSecretKeys checks that the Secret a pod reads exists in its
+// namespace, with the keys it reads.
+func (c *cluster) checkSecretKeys(o *object, field, name string, keys ...string) {
+	sec := c.get("Secret", o.ns(), name)
+	if sec == nil {
+		c.add(o, field+".name", "no Secret %q in namespace %q (Secrets there: %s); the container fails with CreateContainerConfigError until one is created", name, o.ns(), c.names("Secret", o.ns()))
+		return
+	}
+	s := sec.obj.(*corev1.Secret)
+	have := map[string]bool{}
+	for k := range s.Data {
+		have[k] = true
+	}
+	for k := range s.StringData {
+		have[k] = true
+	}
+	for _, k := range keys {
+		if !have[k] {
+			c.add(o, field, "Secret %q has no key %q (keys: %s)", name, k, orNone(joinSorted(slices.Sorted(maps.Keys(have)))))
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,21 +88,60 @@ func (l layouts) roots() []string {
 	return roots
 }
 
+// KindKustomized is a file a kustomization read when it was built (a
+// base's kustomization, a resource, a patch): checked through what the
+// build made of it.
+const KindKustomized Kind = "read by a kustomization"
+
+// readRecorder is the disk, noting every file read through it.
+type readRecorder struct {
+	filesys.FileSystem
+	read map[string]bool
+}
+
+func (r readRecorder) ReadFile(path string) ([]byte, error) {
+	data, err := r.FileSystem.ReadFile(path)
+	if err == nil {
+		r.read[path] = true
+	}
+	return data, err
+}
+
+func (r readRecorder) Open(path string) (filesys.File, error) {
+	f, err := r.FileSystem.Open(path)
+	if err == nil {
+		r.read[path] = true
+	}
+	return f, err
+}
+
 // buildKustomization builds the kustomization in file's directory with
 // Kustomize's own library (plugins off, loading restricted to the
 // kustomization's root, as `kubectl kustomize` does by default) and
-// returns its objects as documents of file.
-func buildKustomization(file string) ([]kubeDoc, []Problem) {
-	res, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), filepath.Dir(file))
+// returns its objects as documents of file, and the other files the build
+// read, as paths reached the way file was.
+func buildKustomization(file string) ([]kubeDoc, []string, []Problem) {
+	rec := readRecorder{FileSystem: filesys.MakeFsOnDisk(), read: map[string]bool{}}
+	res, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(rec, filepath.Dir(file))
 	if err != nil {
-		return nil, []Problem{{File: file, Resource: "Kustomization", Field: "-",
+		return nil, nil, []Problem{{File: file, Resource: "Kustomization", Field: "-",
 			Message: "does not build (as kubectl kustomize would): " + err.Error()}}
+	}
+	var read []string
+	if dir, err := filepath.Abs(filepath.Dir(file)); err == nil {
+		self, _ := filepath.Abs(file)
+		for _, p := range slices.Sorted(maps.Keys(rec.read)) {
+			if rel, err := filepath.Rel(dir, p); err == nil && p != self {
+				read = append(read, filepath.Join(filepath.Dir(file), rel))
+			}
+		}
 	}
 	out, err := res.AsYaml()
 	if err != nil {
-		return nil, []Problem{{File: file, Resource: "Kustomization", Field: "-", Message: "its output is not YAML: " + err.Error()}}
+		return nil, read, []Problem{{File: file, Resource: "Kustomization", Field: "-", Message: "its output is not YAML: " + err.Error()}}
 	}
-	return splitKube(file, out)
+	docs, probs := splitKube(file, out)
+	return docs, read, probs
 }
 
 // chartUnchecked says what validate does with a Helm chart: nothing on its
@@ -115,6 +155,6 @@ func chartUnchecked(file string) Unchecked {
 		name = meta.Name
 	}
 	dir := filepath.Dir(file)
-	return Unchecked{File: file, Resource: "Helm chart " + name, Reason: fmt.Sprintf(
+	return Unchecked{File: file, Resource: "Helm chart " + name, Chart: true, Reason: fmt.Sprintf(
 		"its templates are checked through what they render with your values: helm template %s %s > %s.yaml, then synctl validate %s.yaml", name, dir, name, name)}
 }

@@ -22,10 +22,16 @@ func TestLayouts(t *testing.T) {
 		t.Errorf("problem: %s", p)
 	}
 	var built []string
+	kustomized := 0
 	for _, f := range r.Files {
 		switch {
 		case f.Kind == KindKustomization:
 			built = append(built, filepath.ToSlash(f.Path))
+		case f.Kind == KindKustomized:
+			kustomized++
+			if !strings.HasPrefix(filepath.ToSlash(f.Path), "../../testdata/layout/kustomize/") || strings.HasSuffix(f.Path, ".md") {
+				t.Errorf("%s: listed as read by a kustomization", f.Path)
+			}
 		case f.Kind != KindRecord:
 			t.Errorf("%s was checked on its own as %s; it is part of a layout", f.Path, f.Kind)
 		}
@@ -38,9 +44,12 @@ func TestLayouts(t *testing.T) {
 	if !slices.Equal(built, want) {
 		t.Errorf("kustomizations built:\n%s\nwant the overlays (the base is part of each):\n%s", strings.Join(built, "\n"), strings.Join(want, "\n"))
 	}
+	if kustomized < 10 {
+		t.Errorf("%d files listed as read by the overlays' builds: the base and the patches are missing", kustomized)
+	}
 	charts := 0
 	for _, u := range r.Unchecked {
-		if !strings.HasPrefix(u.Resource, "Helm chart ") {
+		if !strings.HasPrefix(u.Resource, "Helm chart ") || !u.Chart {
 			t.Errorf("unchecked: %s", u)
 			continue
 		}

@@ -35,6 +35,11 @@ func validateClean(t *testing.T, dir string) {
 	for _, p := range r.Problems {
 		t.Errorf("%s", p)
 	}
+	// A kind validate does not know is neither passed nor failed: every
+	// kind synctl renders must be one it checks.
+	for _, u := range r.Unchecked {
+		t.Errorf("rendered, but validate does not check it: %s", u)
+	}
 	if len(r.Files) == 0 {
 		t.Error("no file was recognised")
 	}

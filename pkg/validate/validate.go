@@ -88,9 +88,13 @@ type Report struct {
 	Unchecked []Unchecked
 }
 
-// Unchecked is a document validate does not know how to check.
+// Unchecked is a document validate does not know how to check, or a
+// whole Helm chart.
 type Unchecked struct {
 	File, Resource, Reason string
+	// Chart is set for a Helm chart, which validate leaves to what
+	// `helm template` renders from it.
+	Chart bool
 }
 
 func (u Unchecked) String() string {
@@ -109,6 +113,70 @@ type Options struct {
 	Nginx string
 	// SkipNginx turns the `nginx -t` check off (it is then reported as skipped).
 	SkipNginx bool
+	// Stdin is read for the path "-": one file, such as what
+	// `synctl render` prints (a manifest stream or a compose file).
+	Stdin io.Reader
+}
+
+// StdinName is how a report names the file read from standard input.
+const StdinName = "<stdin>"
+
+// readStdin copies what the path "-" stands for into a private directory,
+// so that the checks, some of which need a file (compose-go, nginx -t),
+// run on it as on any file. It returns the file and a function that
+// removes it.
+func readStdin(r io.Reader) (string, func(), error) {
+	if r == nil {
+		return "", nil, errors.New("- stands for standard input, which this caller does not provide")
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot read standard input: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "synctl-validate-stdin-")
+	if err != nil {
+		return "", nil, err
+	}
+	// A name with .yaml has YAML errors reported; nginx.conf is recognised
+	// by content only under another extension.
+	name := "stdin.yaml"
+	if nginxBlock.Match(data) && topLevelKeysErr(data) {
+		name = "stdin.conf"
+	}
+	f := filepath.Join(dir, name)
+	if err := os.WriteFile(f, data, 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return f, func() { os.RemoveAll(dir) }, nil
+}
+
+func topLevelKeysErr(data []byte) bool {
+	_, err := topLevelKeys(data)
+	return err != nil
+}
+
+// renameFile reports the file at from as to, in every part of the report.
+func (r *Report) renameFile(from, to string) {
+	fix := func(s string) string {
+		if s == from {
+			return to
+		}
+		s = strings.ReplaceAll(s, from, to)
+		return strings.ReplaceAll(s, filepath.Dir(from), to)
+	}
+	for i := range r.Files {
+		r.Files[i].Path = fix(r.Files[i].Path)
+	}
+	for i := range r.Problems {
+		r.Problems[i].File, r.Problems[i].Message = fix(r.Problems[i].File), fix(r.Problems[i].Message)
+	}
+	for i := range r.Skipped {
+		r.Skipped[i].File, r.Skipped[i].Reason = fix(r.Skipped[i].File), fix(r.Skipped[i].Reason)
+	}
+	for i := range r.Unchecked {
+		r.Unchecked[i].File = fix(r.Unchecked[i].File)
+	}
 }
 
 // InputError is returned when a path cannot be read; no checks ran.
@@ -122,6 +190,23 @@ func (e *InputError) Unwrap() error { return e.Err }
 func Paths(paths []string, opts Options) (*Report, error) {
 	if len(paths) == 0 {
 		return nil, &InputError{errors.New("no paths given")}
+	}
+	if i := slices.Index(paths, "-"); i >= 0 {
+		if slices.Contains(paths[i+1:], "-") {
+			return nil, &InputError{errors.New("- (standard input) is given twice; it can be read once")}
+		}
+		f, cleanup, err := readStdin(opts.Stdin)
+		if err != nil {
+			return nil, &InputError{err}
+		}
+		defer cleanup()
+		paths = slices.Clone(paths)
+		paths[i] = f
+		r, err := Paths(paths, opts)
+		if r != nil {
+			r.renameFile(f, StdinName)
+		}
+		return r, err
 	}
 	var files []string
 	for _, p := range paths {
@@ -155,12 +240,23 @@ func Paths(paths []string, opts Options) (*Report, error) {
 	r := &Report{}
 	var composeFiles, nginxFiles []string
 	kube := map[string][]kubeDoc{} // by directory, or by kustomization built
+	specs := map[string]*specOf{}  // by directory: the spec its bundle record names
 	lay := findLayouts(files)
+	kustomized := map[string]bool{}
 	for _, f := range lay.roots() {
-		docs, probs := buildKustomization(f)
+		docs, read, probs := buildKustomization(f)
 		r.Problems = append(r.Problems, probs...)
 		r.Files = append(r.Files, CheckedFile{Path: f, Kind: KindKustomization})
+		for _, p := range read {
+			kustomized[p] = true
+		}
 		kube[f] = docs
+	}
+	for _, f := range lay.roots() {
+		delete(kustomized, f) // a root another root reads is still a root
+	}
+	for _, p := range slices.Sorted(maps.Keys(kustomized)) {
+		r.Files = append(r.Files, CheckedFile{Path: p, Kind: KindKustomized})
 	}
 	for _, f := range lay.charts {
 		r.Unchecked = append(r.Unchecked, chartUnchecked(f))
@@ -184,6 +280,11 @@ func Paths(paths []string, opts Options) (*Report, error) {
 			r.Problems = append(r.Problems, checkApp(f, data)...)
 		case KindRecord:
 			r.Problems = append(r.Problems, checkRecord(f, data)...)
+			spec, why := bundleSpec(f, data)
+			specs[filepath.Dir(f)] = spec
+			if why != "" {
+				r.Skipped = append(r.Skipped, Skip{File: f, Check: "NetworkPolicies against the spec's outbound traffic", Reason: why})
+			}
 		case KindCompose:
 			composeFiles = append(composeFiles, f)
 		case KindNginx:
@@ -220,7 +321,7 @@ func Paths(paths []string, opts Options) (*Report, error) {
 		}
 	}
 	for _, dir := range slices.Sorted(maps.Keys(kube)) {
-		probs, unknown := checkKube(kube[dir])
+		probs, unknown := checkKube(kube[dir], specs[dir])
 		r.Problems = append(r.Problems, probs...)
 		r.Unchecked = append(r.Unchecked, unknown...)
 		for _, u := range unknown {

@@ -23,13 +23,13 @@ const (
 	exitUsage   = 2 // unreadable input or nothing to check
 )
 
-// Run checks paths as `synctl validate` does. In text, problems go to
+// Run checks paths as `synctl validate` does ("-" reads stdin). In text, problems go to
 // stdout; documents not checked, skipped checks (identical ones collapsed)
 // and the summary to stderr. In json, the whole report goes to stdout. It
 // returns the exit status and, when not nil, the error to print as
 // "synctl: <err>".
-func Run(paths []string, skipNginx bool, format string, stdout, stderr io.Writer) (int, error) {
-	r, err := validate.Paths(paths, validate.Options{SkipNginx: skipNginx})
+func Run(paths []string, skipNginx bool, format string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+	r, err := validate.Paths(paths, validate.Options{SkipNginx: skipNginx, Stdin: stdin})
 	if err != nil {
 		var ie *validate.InputError
 		if errors.As(err, &ie) {
@@ -60,17 +60,36 @@ func Run(paths []string, skipNginx bool, format string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, line)
 	}
 	if len(r.Files) == 0 && len(r.Problems) == 0 {
-		return exitUsage, fmt.Errorf("no compose, nginx, Kubernetes or synctl files found in %s%s", strings.Join(paths, " "), orNot(len(r.Unchecked)))
+		return exitUsage, fmt.Errorf("no compose, nginx, Kubernetes or synctl files found in %s%s", strings.Join(paths, " "), orNot(r.Unchecked))
 	}
 	fmt.Fprintln(stderr, summary(r))
 	return code, nil
 }
 
-func orNot(unchecked int) string {
-	if unchecked == 0 {
+func orNot(unchecked []validate.Unchecked) string {
+	if len(unchecked) == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" (%s not checked)", plural(unchecked, "document"))
+	return " (" + strings.Join(notChecked(unchecked), ", ") + ")"
+}
+
+// notChecked counts what was not checked: Helm charts apart from
+// documents of kinds validate does not know.
+func notChecked(unchecked []validate.Unchecked) []string {
+	charts := 0
+	for _, u := range unchecked {
+		if u.Chart {
+			charts++
+		}
+	}
+	var out []string
+	if n := len(unchecked) - charts; n > 0 {
+		out = append(out, plural(n, "document")+" not checked")
+	}
+	if charts > 0 {
+		out = append(out, plural(charts, "Helm chart")+" not checked")
+	}
+	return out
 }
 
 // summary is the closing line: what was checked and what was found.
@@ -85,9 +104,7 @@ func summary(r *validate.Report) string {
 	if len(r.Skipped) > 0 {
 		extra = append(extra, plural(len(r.Skipped), "check")+" skipped")
 	}
-	if len(r.Unchecked) > 0 {
-		extra = append(extra, plural(len(r.Unchecked), "document")+" not checked")
-	}
+	extra = append(extra, notChecked(r.Unchecked)...)
 	if len(extra) > 0 {
 		s += "; " + strings.Join(extra, ", ")
 	}
@@ -171,8 +188,8 @@ func writeJSON(w io.Writer, r *validate.Report) error {
 //
 //	synctl-validate [--skip-nginx] [--format text|json] [--] PATH...
 //
-// It returns the exit status.
-func Main(args []string, stdout, stderr io.Writer) int {
+// A PATH of "-" reads stdin. It returns the exit status.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("synctl-validate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	skipNginx := fs.Bool("skip-nginx", false, "do not run nginx -t (it is listed as skipped)")
@@ -187,7 +204,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	code, err := Run(fs.Args(), *skipNginx, *format, stdout, stderr)
+	code, err := Run(fs.Args(), *skipNginx, *format, stdin, stdout, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "synctl: %v\n", err)
 	}

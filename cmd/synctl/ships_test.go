@@ -1,0 +1,70 @@
+package main
+
+import (
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestShipsNoTestKit: internal/ holds test kits only (stand-in services,
+// engine harnesses, golden files, bundle and chart helpers, the benchmark
+// app); what synctl ships is cmd/ and pkg/. A non-test file under cmd/ or
+// pkg/ that imports a kit would link test support into the binaries.
+func TestShipsNoTestKit(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal("go is not on $PATH, which go test puts there")
+	}
+	const kits = "github.com/synctl/synctl/internal/"
+	cmd := exec.Command(goCmd, "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./cmd/...", "./pkg/...")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, err.(*exec.ExitError).Stderr)
+	}
+	packages := 0
+	for line := range strings.Lines(string(out)) {
+		fields := strings.Fields(line)
+		packages++
+		for _, imp := range fields[1:] {
+			if strings.HasPrefix(imp, kits) {
+				t.Errorf("%s imports the test kit %s: shipped code belongs in pkg/ (move it there), and a kit may be imported by _test.go files only", fields[0], imp)
+			}
+		}
+	}
+	// The README says which is which, and names every kit.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const says = "`internal/` holds test kits only"
+	if !strings.Contains(string(readme), says) {
+		t.Errorf("README.md no longer says %q", says)
+	}
+	kitDirs, err := os.ReadDir("../../internal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range kitDirs {
+		if d.IsDir() && !strings.Contains(string(readme), "(`"+d.Name()+"`") && !strings.Contains(string(readme), "`"+d.Name()+"`,") && !strings.Contains(string(readme), "`"+d.Name()+"`)") {
+			t.Errorf("README.md's Layout does not name the test kit internal/%s", d.Name())
+		}
+	}
+	if packages < 10 {
+		t.Fatalf("go list found %d packages under cmd/ and pkg/:\n%s", packages, out)
+	}
+	// go test caches this result by what the test process read, not what
+	// go list read: stat every Go file so that an edit runs it again.
+	filepath.WalkDir("../..", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != "../.." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if err == nil && strings.HasSuffix(p, ".go") {
+			os.Stat(p)
+		}
+		return nil
+	})
+}
