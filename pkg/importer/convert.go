@@ -16,6 +16,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
 
@@ -169,11 +170,14 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 	app := topology.App{APIVersion: topology.APIVersion, Kind: topology.Kind}
 	app.Metadata.Name = c.appName()
 	used := map[string]bool{}
+	for _, n := range target.ReservedServiceNames() {
+		used[n] = true
+	}
 	for _, n := range names {
 		s := &service{name: n, cfg: p.Services[n], env: map[string]string{}, consumed: map[string]bool{}}
 		s.spec.Name = uniqueName(specName(n, 30), used)
 		if s.spec.Name != n {
-			c.line(s, Translated, fmt.Sprintf("renamed %s: a service name is a DNS label of lowercase letters, digits and '-' (at most 30); values that spell the old name keep it", s.spec.Name))
+			c.line(s, Translated, fmt.Sprintf("renamed %s: a service name is a DNS label of lowercase letters, digits and '-' (at most 30), and not one a target gives its own services (%s); values that spell the old name keep it", s.spec.Name, strings.Join(target.ReservedServiceNames(), ", ")))
 		}
 		c.svcs = append(c.svcs, s)
 		c.by[n] = s

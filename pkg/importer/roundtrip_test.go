@@ -16,10 +16,10 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"gopkg.in/yaml.v3"
 
-	"github.com/synctl/synctl/internal/textdiff"
 	"github.com/synctl/synctl/pkg/importer"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/pkg/textdiff"
 	"github.com/synctl/synctl/pkg/topology"
 )
 

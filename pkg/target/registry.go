@@ -21,6 +21,10 @@ var registry = []Target{
 // name. Its wiring is what a compose file's own URLs are compared with.
 func PlainCompose() Target { return dockerNetwork{} }
 
+// ReservedServiceNames are the names a target gives services of its own
+// (the nginx target's proxy), which an app's services cannot have.
+func ReservedServiceNames() []string { return []string{proxyName} }
+
 // All returns every target in order.
 func All() []Target { return append([]Target(nil), registry...) }
 
