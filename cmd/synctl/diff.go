@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/synctl/synctl/pkg/diff"
+	"github.com/synctl/synctl/pkg/importer"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target"
 )
@@ -24,8 +27,8 @@ type diffOptions struct {
 func newDiffCmd(s streams) *cobra.Command {
 	o := &diffOptions{}
 	cmd := &cobra.Command{
-		Use:   "diff --from TARGET|DIR --to TARGET|DIR",
-		Short: "Explain what changes between two targets, or between a target and a rendered directory",
+		Use:   "diff --from TARGET|DIR|COMPOSE-FILE --to TARGET|DIR",
+		Short: "Explain what changes between two targets, a target and a rendered directory, or a compose file and a target",
 		Long: `Compare two deployment bundles: two targets of the app, a target and a
 directory written by 'synctl render --out', or two directories. A target
 compared with a directory is rendered as it would be written there (its
@@ -34,7 +37,11 @@ rendered from the same spec shows no differences. A value of
 --from/--to that names a target is rendered now:
   ` + target.Names() + `
 anything else, or a value containing "/" (./gke for a folder named like a
-target), is read as a directory.
+target), is read as a directory, or, when it is a file, as a compose file:
+the app is imported from it as 'synctl init --from' does (with
+--allow-lossy; the import report goes to standard error), and the compose
+file's own URLs are compared with the target's: what moving the compose app
+to the target changes.
 
 The report puts the most meaningful change first:
   Summary   one sentence per kind of change (namespaces, gateway class,
@@ -69,6 +76,7 @@ Colour is used only when stdout is a terminal and NO_COLOR is not set
 
 Exit status, as diff(1): 0 no differences, 1 differences, 2 trouble.`,
 		Example: `  synctl diff --from minikube --to gke
+  synctl diff --from compose.yaml --to minikube
   synctl diff --from gke --to deploy/gke
   synctl diff --from deploy/old --to deploy/new --format json`,
 		Args: cobra.NoArgs,
@@ -117,30 +125,48 @@ func (o *diffOptions) run(s streams) error {
 			targets = append(targets, t)
 		}
 	}
+	// A side that is a file is a compose file: the app is imported from it.
+	asCompose := func(v string) bool {
+		info, err := os.Stat(v)
+		return asTarget(v) == nil && err == nil && info.Mode().IsRegular()
+	}
 	for _, v := range []string{o.from, o.to} {
-		if asTarget(v) == nil {
+		if asTarget(v) == nil && !asCompose(v) {
 			if info, err := os.Stat(v); err != nil || !info.IsDir() {
 				flag := "from"
 				if v == o.to && v != o.from {
 					flag = "to"
 				}
-				return errorf("--%s %q is neither a target (%s) nor a directory", flag, v, target.Names())
+				return errorf("--%s %q is neither a target (%s), a directory nor a compose file", flag, v, target.Names())
 			}
 		}
 	}
 	if len(targets) == 0 {
 		targets = target.All()
 	}
-	plan, err := o.spec.load(s, targets)
-	if err != nil {
-		return err
+	var plan *target.Plan
+	var imported *importer.Result
+	for _, v := range []string{o.from, o.to} {
+		if asCompose(v) && imported == nil {
+			if imported, plan, err = o.importCompose(s, v, targets); err != nil {
+				return err
+			}
+		}
+	}
+	if plan == nil {
+		if plan, err = o.spec.load(s, targets); err != nil {
+			return err
+		}
 	}
 	side := func(v, other string) (diff.Side, error) {
+		if asCompose(v) {
+			return composeSide(v, imported, plan)
+		}
 		if t := asTarget(v); t != nil {
 			// Compared with a directory, the model is rendered as it would
 			// be written there: its commands name the spec from there.
 			dir := ""
-			if asTarget(other) == nil {
+			if asTarget(other) == nil && !asCompose(other) {
 				dir = other
 			}
 			b, err := plan.Render(t, o.spec.invocation(dir))
@@ -217,4 +243,71 @@ func useColor(w io.Writer, mode string) (bool, error) {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0, nil
+}
+
+// importCompose imports the app from a compose file for diff: the spec
+// comes from the file, so -f is refused.
+func (o *diffOptions) importCompose(s streams, file string, targets []target.Target) (*importer.Result, *target.Plan, error) {
+	if o.spec.file != "" {
+		return nil, nil, errorf("%s is a compose file, and the app is imported from it; drop -f %s", file, o.spec.file)
+	}
+	ov, err := o.spec.overrides()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := target.CheckFlags(targets, ov); err != nil {
+		return nil, nil, err
+	}
+	res, err := importer.Import(context.Background(), importer.Options{Files: []string{file}, AllowLossy: true})
+	if err != nil {
+		return nil, nil, err
+	}
+	plan, err := target.Load("app imported from "+file, res.Spec, ov)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := res.Report.WriteText(s.Err); err != nil {
+		return nil, nil, err
+	}
+	return res, plan, nil
+}
+
+// composeSide is the compose file as docker compose reads it; its URLs
+// are read from it where the imported app's links set them.
+func composeSide(file string, res *importer.Result, plan *target.Plan) (diff.Side, error) {
+	// The compose file's secret values stay out of the report.
+	p := *res.Project
+	p.Services = types.Services{}
+	for name, sc := range res.Project.Services {
+		env := types.MappingWithEquals{}
+		for k, v := range sc.Environment {
+			if v != nil {
+				m := res.Mask(*v)
+				v = &m
+			}
+			env[k] = v
+		}
+		sc.Environment = env
+		p.Services[name] = sc
+	}
+	data, err := p.MarshalYAML()
+	if err != nil {
+		return diff.Side{}, err
+	}
+	// The spec's names of the compose services (a name that is no DNS
+	// label is changed).
+	compose := map[string]string{}
+	for i, sv := range res.App.Spec.Services {
+		compose[sv.Name] = res.Report.Services[i]
+	}
+	w := plan.Wiring(target.PlainCompose())
+	side := diff.Side{Label: file, Files: []render.File{{Path: render.ComposeFileName, Data: data, Mode: 0o644, Kind: render.KindCompose}}}
+	for _, u := range w.URLs {
+		e := diff.Expected{Name: w.Key(u)}
+		if !u.Entry {
+			e.Service, e.Env = compose[u.Service], u.Name
+		}
+		side.Expect = append(side.Expect, e)
+	}
+	return side, nil
 }

@@ -29,7 +29,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"different targets", []string{"--from", "minikube", "--to", "gke"}, 1, "API_URL became relative: http://synergychatapi.internal -> /api", ""},
 		{"json", []string{"--from", "docker", "--to", "docker-network", "--format", "json"}, 1, `"equal": false`, ""},
 		{"unknown side", []string{"--from", "gcp", "--to", "gke"}, 2, "",
-			"synctl: --from \"gcp\" is neither a target (docker, docker-network, nginx, minikube, gke, ingress) nor a directory\n"},
+			"synctl: --from \"gcp\" is neither a target (docker, docker-network, nginx, minikube, gke, ingress), a directory nor a compose file\n"},
 		{"missing flag", []string{"--from", "gke"}, 2, "",
 			"synctl: --from and --to are both required: each is a target (docker, docker-network, nginx, minikube, gke, ingress) or a directory\n"},
 		{"bad format", []string{"--from", "gke", "--to", "gke", "--format", "yaml"}, 2, "",

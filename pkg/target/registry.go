@@ -16,6 +16,15 @@ var registry = []Target{
 	ingress{},
 }
 
+// PlainCompose is the target whose compose file wires the services as a
+// hand-written compose file does: one network, each service reached by its
+// name. Its wiring is what a compose file's own URLs are compared with.
+func PlainCompose() Target { return dockerNetwork{} }
+
+// ReservedServiceNames are the names a target gives services of its own
+// (the nginx target's proxy), which an app's services cannot have.
+func ReservedServiceNames() []string { return []string{proxyName} }
+
 // All returns every target in order.
 func All() []Target { return append([]Target(nil), registry...) }
 

@@ -216,6 +216,7 @@ func TestNoTargetSwitchOutside(t *testing.T) {
 		"pkg/validate/nginx.go:nginx":    true,
 		"pkg/validate/validate.go:nginx": true,
 		"pkg/validate/compose.go:nginx":  true,
+		"pkg/importer/known.go:nginx":    true, // the nginx image listens on 80
 	}
 	fset := token.NewFileSet()
 	for _, root := range []string{"cmd", "pkg", "internal"} {
