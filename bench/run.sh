@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/run.sh: time synctl as a whole process, side by side with kompose,
 # print one markdown table of medians and peak memory, then check the
-# goals of issue 20, each as a ratio measured in the same run (synctl and
+# performance goals, each as a ratio measured in the same run (synctl and
 # its reference alternated, GOAL_RUNS runs each): exit status 1 when a
 # goal is missed by more than the run's own spread (the interquartile
 # range of the pair-by-pair ratios, or of the times).
@@ -242,11 +242,11 @@ if [ -n "${S_N[10]:-}" ] && [ -n "${S_N[100]:-}" ] && [ -n "${S_N[1000]:-}" ]; t
   a=$(awk -v x="${S_N[10]}" -v y="${S_N[100]}" 'BEGIN { printf "%.3f", (y - x) / 90 }')
   b=$(awk -v x="${S_N[100]}" -v y="${S_N[1000]}" 'BEGIN { printf "%.3f", (y - x) / 900 }')
   echo
-  echo "Time per added service: $a ms from 10 to 100 services, $b ms from 100 to 1000 (issue 7 wanted them within 2x of each other)."
+  echo "Time per added service: $a ms from 10 to 100 services, $b ms from 100 to 1000."
 fi
 fi # GOALS_ONLY
 
-# --- goals (issue 20) ----------------------------------------------------------
+# --- goals ----------------------------------------------------------
 # Each goal is measured by bench/pair: the two commands in turn, GOAL_RUNS
 # timed runs each after a warm-up, medians and the quartiles of the
 # pair-by-pair ratio. A goal fails when the median misses it by more than
@@ -292,7 +292,7 @@ check "1000 services, all six targets to files, median peak RSS" "$(field a_mb "
   "$(awk -v a="$(field a_mb_max "$line")" -v b="$(field a_mb "$line")" 'BEGIN { printf "%.0f", a - b }')" " MB"
 
 echo
-echo "Goals of issue 20 ($GOAL_RUNS alternated runs each; load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)):"
+echo "Performance goals ($GOAL_RUNS alternated runs each; load average before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)):"
 echo
 echo "| goal | median | goal | spread | verdict |"
 echo "| --- | ---: | ---: | ---: | --- |"

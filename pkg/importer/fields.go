@@ -87,7 +87,7 @@ var serviceFields = map[string]rule{
 	"dns_opt":            {kind: Dropped, why: "name resolution is the target's: services resolve each other by name"},
 	"dns_search":         {kind: Dropped, why: "name resolution is the target's: services resolve each other by name"},
 	"domainname":         {kind: Dropped, why: "name resolution is the target's: services resolve each other by name"},
-	"extra_hosts":        {kind: Dropped, why: "extra host names: synctl adds the ones its own wiring needs (host.docker.internal)"},
+	"extra_hosts":        {kind: Dropped, why: "extra host names: synctl adds the ones its own wiring needs (the docker host gateway)"},
 	"mac_address":        {kind: Dropped, why: "a fixed MAC address: synctl targets assign addresses"},
 	"external_links":     {kind: Dropped, why: "links to containers outside the project: the app's services reach only each other"},
 	"group_add":          {kind: Dropped, why: "supplementary groups: the spec sets the user and group only (security.runAsUser, runAsGroup)"},

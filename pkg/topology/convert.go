@@ -151,11 +151,8 @@ func (m *Model) StartOrder() (order []string, broken []Edge) {
 	var visit func(s *Service)
 	visit = func(s *Service) {
 		state[s.Name] = visiting
-		for _, l := range s.Links {
-			if l.ResolvedBy != ResolvedByService {
-				continue
-			}
-			to, _ := m.Service(l.To)
+		for _, name := range s.startsAfter() {
+			to, _ := m.Service(name)
 			switch state[to.Name] {
 			case visiting:
 				broken = append(broken, Edge{From: s.Name, To: to.Name})
@@ -179,12 +176,25 @@ func (m *Model) StartOrder() (order []string, broken []Edge) {
 func (m *Model) DependsOn() map[string][]string {
 	_, broken := m.StartOrder()
 	deps := make(map[string][]string, len(m.Services))
-	for _, s := range m.Services {
-		for _, l := range s.Links {
-			if l.ResolvedBy == ResolvedByService && !slices.Contains(broken, Edge{s.Name, l.To}) && !slices.Contains(deps[s.Name], l.To) {
-				deps[s.Name] = append(deps[s.Name], l.To)
+	for i := range m.Services {
+		s := &m.Services[i]
+		for _, to := range s.startsAfter() {
+			if !slices.Contains(broken, Edge{s.Name, to}) && !slices.Contains(deps[s.Name], to) {
+				deps[s.Name] = append(deps[s.Name], to)
 			}
 		}
 	}
 	return deps
+}
+
+// startsAfter lists the services s waits for at start: those its own
+// process links to, then its dependsOn.
+func (s *Service) startsAfter() []string {
+	var names []string
+	for _, l := range s.Links {
+		if l.ResolvedBy == ResolvedByService {
+			names = append(names, l.To)
+		}
+	}
+	return append(names, s.DependsOn...)
 }
