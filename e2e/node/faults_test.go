@@ -194,7 +194,18 @@ func (b *bundle) rollingUpdate(t *testing.T, n *nodetest.Node, synctl string) {
 	begin := time.Now()
 	changed.bringUp(t, n)
 	changed.waitRolledOut(t, n)
-	time.Sleep(2 * time.Second)
+	// The Services' endpoints follow the last pod change with a delay:
+	// walk on until a walk passes, within one probe interval.
+	settle := time.Now().Add(time.Duration(period) * time.Second)
+	for time.Now().Before(settle) {
+		time.Sleep(500 * time.Millisecond)
+		mu.Lock()
+		passed := len(samples) > 0 && samples[len(samples)-1].ok
+		mu.Unlock()
+		if passed {
+			break
+		}
+	}
 	close(stop)
 	<-done
 	rolled := time.Since(begin)
