@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ type verifyOptions struct {
 	target   targetsValue
 	insecure bool
 	timeout  time.Duration
+	forward  []string
 }
 
 func newVerifyCmd(s streams) *cobra.Command {
@@ -52,12 +54,23 @@ as <CLUSTER_PUBLIC_IP>), give ENTRY_URL or --address. Use the same -f and
 flags as the render that made the deployment. Checks send the requests the
 spec declares, POSTs included.
 
+Where no Gateway or Ingress controller runs (a test cluster), --forward
+SERVICE=HOST:PORT reaches each public service at HOST:PORT, such as the
+address of a 'kubectl port-forward' to its Service, instead of through its
+route; give one for every public service. The route's path prefix is removed
+as the route would remove it. The walk then proves the services, their
+browser links and their checks (and the in-cluster links those use), not the
+routes: the report says so.
+
 Exit status: 0 when every hop passes, 1 when a hop fails, 2 on bad usage.`,
 		Example: `  synctl verify --target docker
   synctl verify --target nginx --insecure        # the bundle's self-signed certificate
   synctl verify -f app.yaml --target minikube
   synctl verify --target gke --address 203.0.113.10
-  synctl verify --target gke http://203.0.113.10/`,
+  synctl verify --target gke http://203.0.113.10/
+  kubectl port-forward -n NAMESPACE service/front-service 8081:80 &
+  kubectl port-forward -n NAMESPACE service/back-service 8082:80 &
+  synctl verify -f app.yaml --target minikube --forward front=127.0.0.1:8081 --forward back=127.0.0.1:8082`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 1 {
 				return fmt.Errorf("verify takes at most one ENTRY_URL, got %d arguments\nRun 'synctl verify --help' for usage", len(args))
@@ -76,6 +89,7 @@ Exit status: 0 when every hop passes, 1 when a hop fails, 2 on bad usage.`,
 	addSpecFlags(cmd, &o.spec)
 	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "accept any TLS certificate (a bundle's self-signed one)")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", verify.DefaultTimeout, "time limit for each request")
+	cmd.Flags().StringArrayVar(&o.forward, "forward", nil, "reach public `SERVICE=HOST:PORT` there (a kubectl port-forward to its Service) instead of through its route, which is then not checked (repeatable; every public service)")
 	return cmd
 }
 
@@ -99,7 +113,18 @@ func (o *verifyOptions) run(ctx context.Context, s streams, entry string) error 
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	rep, err := verify.Run(ctx, plan.Model, w, entry, verify.Options{Insecure: o.insecure, Timeout: o.timeout})
+	forward := map[string]string{}
+	for _, f := range o.forward {
+		name, addr, ok := strings.Cut(f, "=")
+		if !ok || name == "" || addr == "" {
+			return fmt.Errorf("--forward %q: want SERVICE=HOST:PORT, e.g. --forward api=127.0.0.1:8082", f)
+		}
+		if prev, dup := forward[name]; dup {
+			return fmt.Errorf("--forward %s given twice (%s and %s): give one address per service", name, prev, addr)
+		}
+		forward[name] = addr
+	}
+	rep, err := verify.Run(ctx, plan.Model, w, entry, verify.Options{Insecure: o.insecure, Timeout: o.timeout, Forward: forward})
 	if err != nil {
 		return err
 	}

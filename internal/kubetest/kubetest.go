@@ -81,7 +81,25 @@ type Cluster struct {
 	cacheDir string
 	pki      *pki
 	procs    []*process
+	// extraArgs are appended to kube-apiserver's flags (a later flag
+	// overrides an earlier one).
+	extraArgs []string
 }
+
+// Options change how [StartWith] starts the control plane.
+type Options struct {
+	// APIServerArgs are appended to kube-apiserver's own flags; a flag
+	// given again here overrides the default. A node (internal/nodetest)
+	// uses it to reach its kubelet on 127.0.0.1.
+	APIServerArgs []string
+}
+
+// CACert is the path of the cluster CA's certificate (PEM).
+func (c *Cluster) CACert() string { return c.pki.caCert }
+
+// ServiceAccountKey is the path of the private key that signs service
+// account tokens (PEM), for a kube-controller-manager.
+func (c *Cluster) ServiceAccountKey() string { return c.pki.saPrivateKey }
 
 // tools are the three binaries a cluster needs.
 type tools struct {
@@ -144,12 +162,18 @@ func unavailable(t testing.TB, why string) {
 // It skips t (fails it under CI=true) when a binary is missing.
 func Start(t testing.TB) *Cluster {
 	t.Helper()
+	return StartWith(t, Options{})
+}
+
+// StartWith is Start with options.
+func StartWith(t testing.TB, opts Options) *Cluster {
+	t.Helper()
 	ts, err := findTools()
 	if err != nil {
 		unavailable(t, err.Error())
 	}
 	begin := time.Now()
-	c, err := start(ts, t.TempDir(), "")
+	c, err := start(ts, t.TempDir(), "", opts.APIServerArgs...)
 	// Stop even on a failed start: etcd may be up when kube-apiserver is not.
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -169,8 +193,8 @@ func Start(t testing.TB) *Cluster {
 // start brings up etcd and kube-apiserver with their files under dir; etcd
 // starts from a copy of the data in seed when that is set. The returned
 // cluster is never nil, so that the caller can stop whatever runs.
-func start(ts tools, dir, seed string) (*Cluster, error) {
-	c := &Cluster{Dir: dir, kubectl: ts.kubectl, cacheDir: filepath.Join(dir, "kubectl-cache")}
+func start(ts tools, dir, seed string, extraArgs ...string) (*Cluster, error) {
+	c := &Cluster{Dir: dir, kubectl: ts.kubectl, cacheDir: filepath.Join(dir, "kubectl-cache"), extraArgs: extraArgs}
 	p, err := newPKI(dir)
 	if err != nil {
 		return c, fmt.Errorf("generating certificates: %w", err)
@@ -281,17 +305,17 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, p *pki) error {
 			return err
 		}
 		port := strconv.Itoa(ports[0])
-		proc, err := c.spawn(fmt.Sprintf("kube-apiserver-%d", i), bin,
+		args := []string{
 			"--bind-address=127.0.0.1",
 			"--advertise-address=127.0.0.1",
-			"--secure-port="+port,
-			"--etcd-servers="+etcdURL,
-			"--cert-dir="+c.Dir,
-			"--tls-cert-file="+p.servingCert,
-			"--tls-private-key-file="+p.servingKey,
-			"--client-ca-file="+p.caCert,
-			"--service-account-key-file="+p.saPublicKey,
-			"--service-account-signing-key-file="+p.saPrivateKey,
+			"--secure-port=" + port,
+			"--etcd-servers=" + etcdURL,
+			"--cert-dir=" + c.Dir,
+			"--tls-cert-file=" + p.servingCert,
+			"--tls-private-key-file=" + p.servingKey,
+			"--client-ca-file=" + p.caCert,
+			"--service-account-key-file=" + p.saPublicKey,
+			"--service-account-signing-key-file=" + p.saPrivateKey,
 			"--service-account-issuer=https://kubernetes.default.svc",
 			"--service-cluster-ip-range=10.96.0.0/16",
 			// Who may do what is not under test; system:masters could do
@@ -303,7 +327,8 @@ func (c *Cluster) startAPIServer(bin, etcdURL string, p *pki) error {
 			// There is no kubelet: nothing would ever serve the
 			// "kubernetes" Service's endpoints.
 			"--endpoint-reconciler-type=none",
-		)
+		}
+		proc, err := c.spawn(fmt.Sprintf("kube-apiserver-%d", i), bin, append(args, c.extraArgs...)...)
 		if err != nil {
 			return err
 		}

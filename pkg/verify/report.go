@@ -34,6 +34,9 @@ func (r *Report) Write(w io.Writer) error {
 	}
 	b.WriteString(r.Verdict())
 	b.WriteString("\n")
+	if r.Forwarded {
+		b.WriteString("note: the public services were reached through --forward, not through their routes: the Gateway, Ingress or proxy routes were not checked\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -143,6 +143,9 @@ type Report struct {
 	// EntryURL is the URL the walk started from.
 	EntryURL string
 	Hops     []Hop
+	// Forwarded is set when the services were reached through
+	// Options.Forward: the routes were not walked.
+	Forwarded bool
 }
 
 // OK reports whether every hop passed.
@@ -198,6 +201,13 @@ type Options struct {
 	// DialContext, when set, opens every connection (tests dial inside a
 	// network namespace). Nil means a plain net.Dialer.
 	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Forward, when set, reaches each public service at an address of its
+	// own (service name to HOST:PORT, such as a `kubectl port-forward` to
+	// its Service) instead of through its route: a request for the
+	// service's route goes there with the route's path prefix removed.
+	// Every public service needs one. The routes themselves (Gateway,
+	// Ingress, proxy) are then not checked; the report says so.
+	Forward map[string]string
 }
 
 // ParseEntryURL checks that raw is an absolute http or https URL; name is
@@ -238,8 +248,15 @@ func Run(ctx context.Context, m *topology.Model, w topology.Wiring, entryURL str
 		}
 	}
 	wk := newWalker(m, w, u, opts)
+	if len(opts.Forward) > 0 {
+		f, err := newForwarder(m, w, u, opts.Forward, wk.client.Transport)
+		if err != nil {
+			return nil, err
+		}
+		wk.client.Transport = f
+	}
 	wk.run(ctx)
-	return &Report{EntryURLName: m.EntryURLName, EntryURL: entryURL, Hops: wk.hops}, nil
+	return &Report{EntryURLName: m.EntryURLName, EntryURL: entryURL, Hops: wk.hops, Forwarded: len(opts.Forward) > 0}, nil
 }
 
 func newClient(opts Options) *http.Client {

@@ -1,14 +1,21 @@
-// Command standin runs one stand-in service, as the real service would, from
-// its environment. It is the entrypoint of the FROM-scratch images
-// internal/dockertest builds, so it is built static (CGO_ENABLED=0) and needs
-// nothing else in the image.
+// Command standin runs one stand-in service from its environment, as the
+// real service would. It is the entrypoint of the FROM-scratch images that
+// internal/dockertest and internal/nodetest build, so it is built static
+// (CGO_ENABLED=0) and needs nothing else in the image.
 //
 // Usage:
 //
-//	standin web|api|crawler   a SynergyChat service (faithful stand-in)
-//	standin                   with STANDIN_SPEC and STANDIN_SERVICE set: that
-//	                          service of any app (the generic stand-in)
-//	NAME [args...]            as a health command (see below)
+//	standin web|api|crawler        a service of the built-in app, by role
+//	standin app SPEC SERVICE       SERVICE of the app whose spec is the file SPEC
+//	standin                        with STANDIN_SPEC and STANDIN_SERVICE set: the same
+//	NAME [args...]                 as a health command (see below)
+//
+// A FROM-scratch image has no shell, so the node tests run these inside a
+// running container with `kubectl exec`, as the pod's user:
+//
+//	standin keep DIR TEXT          write TEXT to DIR/synctl-kept.txt (is DIR writable?)
+//	standin kept DIR               print DIR/synctl-kept.txt
+//	standin get ENV PATH           GET the URL in $ENV plus PATH; exit 1 unless 200
 //
 // The binary is multi-call: invoked under any name other than "standin"
 // (argv[0]), it is the service's health command. A spec's readiness command
@@ -22,10 +29,14 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/synctl/synctl/internal/standin"
 	"github.com/synctl/synctl/pkg/topology"
@@ -38,19 +49,47 @@ const (
 	serviceEnv = "STANDIN_SERVICE"
 )
 
+const usage = "usage: standin web|api|crawler | standin app SPEC SERVICE | standin keep DIR TEXT | standin kept DIR | standin get ENV PATH"
+
+// keptFile is the file keep writes and kept reads.
+const keptFile = "synctl-kept.txt"
+
 func main() {
 	if name := filepath.Base(os.Args[0]); name != "standin" {
 		os.Exit(health(name))
 	}
-	generic := len(os.Args) == 1 && os.Getenv(specEnv) != ""
-	if len(os.Args) != 2 && !generic {
-		fmt.Fprintln(os.Stderr, "usage: standin web|api|crawler, or standin with "+specEnv+" and "+serviceEnv+" set")
-		os.Exit(2)
+	args := os.Args[1:]
+	switch {
+	case len(args) == 0 && os.Getenv(specEnv) != "":
+		serveApp(os.Getenv(specEnv), os.Getenv(serviceEnv))
+	case len(args) == 0:
+		fail(2, usage)
+	case args[0] == "app" && len(args) == 3:
+		serveApp(args[1], args[2])
+	case args[0] == "keep" && len(args) == 3:
+		keep(args[1], args[2])
+	case args[0] == "kept" && len(args) == 2:
+		data, err := os.ReadFile(filepath.Join(args[1], keptFile))
+		if err != nil {
+			fail(1, err.Error())
+		}
+		os.Stdout.Write(data)
+	case args[0] == "get" && len(args) == 3:
+		get(args[1], args[2])
+	case len(args) == 1:
+		serve(args[0], func() error { return standin.Main(args[0], os.Getenv) })
+	default:
+		fail(2, usage)
 	}
-	role := os.Getenv(serviceEnv)
-	if !generic {
-		role = os.Args[1]
-	}
+}
+
+func fail(code int, msg string) {
+	fmt.Fprintln(os.Stderr, "standin:", msg)
+	os.Exit(code)
+}
+
+// serve runs a service until it fails or a signal stops it.
+func serve(name string, run func() error) {
 	// As a container's PID 1 the process gets no default signal actions, so
 	// stop on SIGTERM explicitly: `docker compose stop` and `down` then take
 	// milliseconds and report exit 0 instead of waiting out their grace time.
@@ -58,22 +97,71 @@ func main() {
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
 	go func() {
 		s := <-stop
-		fmt.Fprintf(os.Stderr, "stand-in %s: %v, exiting\n", role, s)
+		fmt.Fprintf(os.Stderr, "stand-in %s: %v, exiting\n", name, s)
 		os.Exit(0)
 	}()
-	fmt.Fprintf(os.Stderr, "stand-in %s: starting\n", role)
-	var err error
-	if generic {
-		err = standin.MainApp(os.Getenv(specEnv), role, os.Getenv)
-		if err == nil { // a job that finished
-			fmt.Fprintf(os.Stderr, "stand-in %s: done\n", role)
+	fmt.Fprintf(os.Stderr, "stand-in %s: starting\n", name)
+	err := run()
+	fmt.Fprintf(os.Stderr, "stand-in %s: %v\n", name, err)
+	os.Exit(1)
+}
+
+// keep writes text into dir through a temporary file and a rename, and
+// syncs it, so that a restart right after finds all of it or none.
+func keep(dir, text string) {
+	f, err := os.CreateTemp(dir, ".kept-*")
+	if err != nil {
+		fail(1, fmt.Sprintf("%s is not writable by uid %d gid %d: %v", dir, os.Getuid(), os.Getgid(), err))
+	}
+	_, err = f.WriteString(text)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(dir, keptFile))
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		fail(1, err.Error())
+	}
+}
+
+// get asks a linked service from inside the pod, through the URL the
+// deployment gave the process, so that the cluster's DNS and Service
+// routing are what is tested.
+func get(env, path string) {
+	base := os.Getenv(env)
+	if base == "" {
+		fail(1, "$"+env+" is not set in this container")
+	}
+	u := strings.TrimRight(base, "/") + "/" + strings.TrimLeft(path, "/")
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(u)
+	if err != nil {
+		fail(1, fmt.Sprintf("GET %s ($%s=%s): %v", u, env, base, err))
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	fmt.Printf("GET %s ($%s=%s): %s\n", u, env, base, resp.Status)
+	if resp.StatusCode != http.StatusOK {
+		os.Exit(1)
+	}
+}
+
+// serveApp serves service of the app whose spec is at spec; a job exits 0
+// once it has done its work.
+func serveApp(spec, service string) {
+	serve(service, func() error {
+		err := standin.MainApp(spec, service, os.Getenv)
+		if err == nil {
+			fmt.Fprintf(os.Stderr, "stand-in %s: done\n", service)
 			os.Exit(0)
 		}
-	} else {
-		err = standin.Main(role, os.Getenv)
-	}
-	fmt.Fprintf(os.Stderr, "stand-in %s: %v\n", role, err)
-	os.Exit(1)
+		return err
+	})
 }
 
 // health is the exit status of the health command called name.
