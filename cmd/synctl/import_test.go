@@ -122,9 +122,6 @@ var knownValidateProblems = []string{
 	// NetworkPolicy allows; validate assumes the caller may use any port of
 	// the service, 33060 too.
 	"on TCP port 33060",
-	// A public service with several ports: its route reaches every port of
-	// the Service, and the NetworkPolicy admits the gateway on the first.
-	"from another namespace or an address range",
 }
 
 // TestInitFromCorpus imports every compose file of the corpus (refused

@@ -471,14 +471,14 @@ func (c *netpols) checkRoutedAdmitted() {
 	}
 	done := map[key]bool{}
 	for _, rr := range c.routedRules() {
-		for _, s := range rr.backends {
+		for bi, s := range rr.backends {
 			svc := s.obj.(*corev1.Service)
 			if len(svc.Spec.Selector) == 0 {
 				continue
 			}
 			sel := labels.SelectorFromSet(svc.Spec.Selector)
 			for i, sp := range svc.Spec.Ports {
-				if done[key{s, i}] {
+				if !rr.sendsTo(bi, sp) || done[key{s, i}] {
 					continue
 				}
 				done[key{s, i}] = true

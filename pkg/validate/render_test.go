@@ -17,6 +17,9 @@ func TestRenderedBundlesValidate(t *testing.T) {
 	for _, app := range []string{"shop", "transit", "voting"} {
 		plans[app] = bundletest.Load(t, "../../testdata/apps/"+app+".yaml", target.Overrides{})
 	}
+	// An app of validate's own: an api routed on the first of two ports
+	// (the route reaches only that one), a host link, a mounted secret.
+	plans["notes"] = bundletest.Load(t, "testdata/apps/notes.yaml", target.Overrides{})
 	for app, p := range plans {
 		for _, tg := range target.All() {
 			t.Run(app+"/"+tg.Name(), func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/synctl/synctl/pkg/gkeapi"
@@ -27,6 +28,25 @@ type routedRule struct {
 	path      string
 	rewrite   bool // URLRewrite ReplacePrefixMatch strips the matched prefix
 	backends  []*object
+	// ports are the Service ports each backend is sent to, by number or
+	// name; an empty port means the Service's only one.
+	ports []intstr.IntOrString
+}
+
+// sendsTo reports whether the rule sends traffic for backend i to the
+// Service port sp.
+func (r *routedRule) sendsTo(i int, sp corev1.ServicePort) bool {
+	if i >= len(r.ports) {
+		return true
+	}
+	switch p := r.ports[i]; {
+	case p.Type == intstr.Int && p.IntVal == 0:
+		return true
+	case p.Type == intstr.Int:
+		return p.IntVal == sp.Port
+	default:
+		return p.StrVal == sp.Name
+	}
 }
 
 func (c *cluster) routedRules() []routedRule {
@@ -60,6 +80,11 @@ func (c *cluster) routedRules() []routedRule {
 					}
 					if s := c.get("Service", ns, string(b.Name)); s != nil {
 						rr.backends = append(rr.backends, s)
+						port := intstr.FromInt32(0)
+						if b.Port != nil {
+							port = intstr.FromInt32(int32(*b.Port))
+						}
+						rr.ports = append(rr.ports, port)
 					}
 				}
 				matches := rule.Matches
@@ -115,6 +140,11 @@ func (c *cluster) ingressRules() []routedRule {
 				if b := p.Backend.Service; b != nil {
 					if svc := c.get("Service", o.ns(), b.Name); svc != nil {
 						rr.backends = append(rr.backends, svc)
+						port := intstr.FromInt32(b.Port.Number)
+						if b.Port.Name != "" {
+							port = intstr.FromString(b.Port.Name)
+						}
+						rr.ports = append(rr.ports, port)
 					}
 				}
 				out = append(out, rr)
