@@ -47,6 +47,8 @@ type cluster struct {
 	objs  []*object
 	index map[string]*object // "Kind ns/name"
 	probs []Problem
+	// unchecked are references left to objects made outside these files.
+	unchecked []Unchecked
 }
 
 func (c *cluster) get(kind, ns, name string) *object { return c.index[kind+" "+ns+"/"+name] }
@@ -145,7 +147,7 @@ func checkKube(docs []kubeDoc, spec *specOf) ([]Problem, []Unchecked) {
 	}
 	c.checkLoadBalancerHealth()
 	checkNetworkPolicies(c, spec)
-	return c.probs, unknown
+	return c.probs, append(unknown, c.unchecked...)
 }
 
 func (c *cluster) checkWorkloadSelector(o *object, sel *metav1.LabelSelector, tpl map[string]string) {
@@ -358,7 +360,14 @@ func (c *cluster) checkPodSpec(o *object) {
 func (c *cluster) checkSecretKeys(o *object, field, name string, keys ...string) {
 	sec := c.get("Secret", o.ns(), name)
 	if sec == nil {
-		c.add(o, field+".name", "no Secret %q in namespace %q (Secrets there: %s); the container fails with CreateContainerConfigError until one is created", name, o.ns(), c.names("Secret", o.ns()))
+		// Secrets are often made apart from the manifests (a layout
+		// leaves synctl's out; teams keep their own): note the reference
+		// rather than fail it, once per Secret.
+		u := Unchecked{File: o.File, Resource: "Secret " + o.ns() + "/" + name,
+			Reason: fmt.Sprintf("read by %s but not in these files; create it before the pods start (the container fails with CreateContainerConfigError until then)", o.resource())}
+		if !slices.ContainsFunc(c.unchecked, func(x Unchecked) bool { return x.Resource == u.Resource }) {
+			c.unchecked = append(c.unchecked, u)
+		}
 		return
 	}
 	s := sec.obj.(*corev1.Secret)
