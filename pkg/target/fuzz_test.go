@@ -28,10 +28,16 @@ func FuzzRender(f *testing.F) {
 		if err != nil {
 			return
 		}
+		// The bundles' records name the spec they came from (validate reads
+		// its outbound ports there), so it is a file beside them, not the
+		// built-in app.
 		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "fuzz.yaml"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
 		var placements []render.Placement
 		for _, tg := range target.All() {
-			b, err := p.Render(tg, target.Invocation{})
+			b, err := p.Render(tg, target.Invocation{Spec: "../../fuzz.yaml"})
 			if err != nil {
 				t.Fatalf("%s: a spec that loads must render: %v", tg.Name(), err)
 			}
