@@ -256,9 +256,9 @@ func analyze(s string) (scalarInfo, bool) {
 
 // plainKey reports whether a mapping key can be written as it is: a simple
 // key (at most 128 bytes) of printable ASCII that reads back as the same
-// string. Other keys take yaml.v2.
+// string ("<<" reads back as YAML's merge key). Other keys take yaml.v2.
 func plainKey(k string) bool {
-	if k == "" || len(k) > 128 {
+	if k == "" || len(k) > 128 || k == "<<" {
 		return false
 	}
 	a, ok := analyze(k)
