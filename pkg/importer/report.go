@@ -38,7 +38,7 @@ type Line struct {
 	// Service is the compose service's name; "" for a project-level field.
 	Service string `json:"service,omitempty"`
 	// Field is the compose field's path in the service (or the project),
-	// such as environment.API_URL or ports[1].
+	// such as environment.BACKEND_URL or ports[1].
 	Field string `json:"field"`
 	Kind  Kind   `json:"kind"`
 	// Why says what happened to the value and what the user can do.
