@@ -1,17 +1,15 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 
-	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/spf13/cobra"
 
 	"github.com/synctl/synctl/pkg/diff"
-	"github.com/synctl/synctl/pkg/importer"
+	"github.com/synctl/synctl/pkg/importer/imported"
 	"github.com/synctl/synctl/pkg/render"
 	"github.com/synctl/synctl/pkg/target"
 )
@@ -145,10 +143,10 @@ func (o *diffOptions) run(s streams) error {
 		targets = target.All()
 	}
 	var plan *target.Plan
-	var imported *importer.Result
+	var fromCompose *imported.Result
 	for _, v := range []string{o.from, o.to} {
-		if asCompose(v) && imported == nil {
-			if imported, plan, err = o.importCompose(s, v, targets); err != nil {
+		if asCompose(v) && fromCompose == nil {
+			if fromCompose, plan, err = o.importCompose(s, v, targets); err != nil {
 				return err
 			}
 		}
@@ -160,7 +158,7 @@ func (o *diffOptions) run(s streams) error {
 	}
 	side := func(v, other string) (diff.Side, error) {
 		if asCompose(v) {
-			return composeSide(v, imported, plan)
+			return composeSide(v, fromCompose, plan)
 		}
 		if t := asTarget(v); t != nil {
 			// Compared with a directory, the model is rendered as it would
@@ -247,7 +245,7 @@ func useColor(w io.Writer, mode string) (bool, error) {
 
 // importCompose imports the app from a compose file for diff: the spec
 // comes from the file, so -f is refused.
-func (o *diffOptions) importCompose(s streams, file string, targets []target.Target) (*importer.Result, *target.Plan, error) {
+func (o *diffOptions) importCompose(s streams, file string, targets []target.Target) (*imported.Result, *target.Plan, error) {
 	if o.spec.file != "" {
 		return nil, nil, errorf("%s is a compose file, and the app is imported from it; drop -f %s", file, o.spec.file)
 	}
@@ -258,7 +256,7 @@ func (o *diffOptions) importCompose(s streams, file string, targets []target.Tar
 	if err := target.CheckFlags(targets, ov); err != nil {
 		return nil, nil, err
 	}
-	res, err := importer.Import(context.Background(), importer.Options{Files: []string{file}, AllowLossy: true})
+	res, err := importCompose(s, importOptions{files: []string{file}, allowLossy: true})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -274,32 +272,12 @@ func (o *diffOptions) importCompose(s streams, file string, targets []target.Tar
 
 // composeSide is the compose file as docker compose reads it; its URLs
 // are read from it where the imported app's links set them.
-func composeSide(file string, res *importer.Result, plan *target.Plan) (diff.Side, error) {
-	// The compose file's secret values stay out of the report.
-	p := *res.Project
-	p.Services = types.Services{}
-	for name, sc := range res.Project.Services {
-		env := types.MappingWithEquals{}
-		for k, v := range sc.Environment {
-			if v != nil {
-				m := res.Mask(*v)
-				v = &m
-			}
-			env[k] = v
-		}
-		sc.Environment = env
-		p.Services[name] = sc
-	}
-	data, err := p.MarshalYAML()
-	if err != nil {
-		return diff.Side{}, err
-	}
+func composeSide(file string, res *imported.Result, plan *target.Plan) (diff.Side, error) {
+	// The compose file's secret values are masked in res.Compose.
+	data := res.Compose
 	// The spec's names of the compose services (a name that is no DNS
 	// label is changed).
-	compose := map[string]string{}
-	for i, sv := range res.App.Spec.Services {
-		compose[sv.Name] = res.Report.Services[i]
-	}
+	compose := res.ComposeNames
 	w := plan.Wiring(target.PlainCompose())
 	side := diff.Side{Label: file, Files: []render.File{{Path: render.ComposeFileName, Data: data, Mode: 0o644, Kind: render.KindCompose}}}
 	for _, u := range w.URLs {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/synctl/synctl/pkg/importer"
 	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
@@ -89,8 +87,8 @@ func (o *initOptions) run(s streams) error {
 		}
 		return o.write(s, topology.DefaultSpec())
 	}
-	res, err := importer.Import(context.Background(), importer.Options{
-		Files: o.from, EnvFiles: o.envFiles, Profiles: o.profiles, ProjectDirectory: o.projectDir, AllowLossy: o.allowLossy,
+	res, err := importCompose(s, importOptions{
+		files: o.from, envFiles: o.envFiles, profiles: o.profiles, projectDir: o.projectDir, allowLossy: o.allowLossy,
 	})
 	if err != nil {
 		return err

@@ -5,8 +5,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/synctl/synctl/pkg/importcli"
 )
 
 // TestShipsNoTestKit: internal/ holds test kits only (stand-in services,
@@ -67,4 +70,43 @@ func TestShipsNoTestKit(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestStartsLight: the packages whose initialisation costs milliseconds
+// at every start (compose-go's loader and its JSON Schema library, the CRD
+// validator, CEL) are linked by the synctl-validate helper only. A synctl
+// that links one of them again starts that much slower for every command;
+// run the import or the check in the helper instead (importCompose,
+// runValidate).
+func TestStartsLight(t *testing.T) {
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal("go is not on $PATH, which go test puts there")
+	}
+	cmd := exec.Command(goCmd, "list", "-deps", "./cmd/synctl")
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, err.(*exec.ExitError).Stderr)
+	}
+	heavy := []string{
+		"github.com/compose-spec/compose-go/v2/loader",
+		"github.com/santhosh-tekuri/jsonschema/v6",
+		"github.com/google/cel-go/cel",
+		"github.com/synctl/synctl/pkg/importer",
+		"github.com/synctl/synctl/pkg/validate",
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 50 {
+		t.Fatalf("go list -deps found %d packages:\n%s", len(deps), out)
+	}
+	for _, h := range heavy {
+		if slices.Contains(deps, h) {
+			t.Errorf("synctl links %s, which belongs in the synctl-validate helper only", h)
+		}
+	}
+	// The helper's import command is the one synctl runs.
+	if got := (importOptions{}).args()[0]; got != importcli.Command {
+		t.Errorf("synctl runs the helper's import as %q, the helper knows it as %q", got, importcli.Command)
+	}
 }

@@ -63,16 +63,18 @@ Exit status: 0 no problems, 1 problems found, 2 unreadable input or usage error.
 	return cmd
 }
 
-// validateHelper is the program that runs the checks. They link compose-go's
-// schema loader, the Gateway API CRD validator and CEL, whose package
-// initialisation alone takes about 14 ms; in their own binary, that cost is
-// paid by `synctl validate` only and not by every render, diff and wiring.
+// validateHelper is the program that runs the checks and the compose
+// import. They link compose-go's schema loader, the Gateway API CRD
+// validator and CEL, whose package initialisation alone takes about 27 ms;
+// in their own binary, that cost is paid by `synctl validate`, `init
+// --from` and `diff --from compose.yaml` only, and not by every render,
+// diff and wiring.
 const validateHelper = "synctl-validate"
 
 // runValidate runs the helper with the parsed arguments on synctl's own
 // streams; its output and exit status are synctl's.
 func runValidate(s streams, o *validateOptions, paths []string) error {
-	helper, err := findValidateHelper()
+	helper, err := findValidateHelper("synctl validate runs")
 	if err != nil {
 		return err
 	}
@@ -102,8 +104,9 @@ func runValidate(s streams, o *validateOptions, paths []string) error {
 }
 
 // findValidateHelper looks for the helper in $SYNCTL_VALIDATE, next to the
-// synctl executable, then on $PATH.
-func findValidateHelper() (string, error) {
+// synctl executable, then on $PATH. who names the commands that need it
+// and the verb ("synctl validate runs").
+func findValidateHelper(who string) (string, error) {
 	if p := os.Getenv("SYNCTL_VALIDATE"); p != "" {
 		return p, nil
 	}
@@ -117,8 +120,8 @@ func findValidateHelper() (string, error) {
 	if p, err := exec.LookPath(validateHelper); err == nil {
 		return p, nil
 	}
-	return "", fmt.Errorf("synctl validate runs %s, which is neither next to %s nor on $PATH; install both from a checkout of synctl with `go install ./cmd/...`",
-		validateHelper, exe)
+	return "", fmt.Errorf("%s %s, which is neither next to %s nor on $PATH; install both from a checkout of synctl with `go install ./cmd/...`",
+		who, validateHelper, exe)
 }
 
 // checkValidateHelper refuses a helper built from another version of synctl

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/synctl/synctl/pkg/importcli"
 	"github.com/synctl/synctl/pkg/validatecli"
 )
 
@@ -21,6 +22,9 @@ const execAs = "SYNCTL_TEST_EXEC_AS"
 func TestMain(m *testing.M) {
 	switch os.Getenv(execAs) {
 	case validateHelper:
+		if len(os.Args) > 1 && os.Args[1] == importcli.Command {
+			os.Exit(importcli.Main(os.Args[2:], os.Stdout, os.Stderr))
+		}
 		os.Exit(validatecli.Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	case "synctl":
 		os.Exit(run(os.Args[1:], streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))

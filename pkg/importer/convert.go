@@ -16,6 +16,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/synctl/synctl/pkg/importer/imported"
 	"github.com/synctl/synctl/pkg/target"
 	"github.com/synctl/synctl/pkg/topology"
 )
@@ -213,7 +214,7 @@ func Convert(p *types.Project, pos *positions, lossy bool) (*Result, error) {
 		c.r.Services = append(c.r.Services, s.name)
 	}
 	app.Spec.Secrets = c.secrets.specs()
-	c.r.sort()
+	c.r.Sort()
 	if refused := c.r.Refusals(); len(refused) > 0 {
 		if !lossy {
 			return nil, &RefusedError{refused}
@@ -247,13 +248,13 @@ func (c *converter) line(s *service, k Kind, why string, field ...string) {
 			w = c.envFileLine(s, field[1], w)
 		}
 	}
-	c.r.add(Line{File: w.File, Line: w.Line, Service: s.name, Field: fieldPath(field), Kind: k, Why: why})
+	c.r.Add(Line{File: w.File, Line: w.Line, Service: s.name, Field: fieldPath(field), Kind: k, Why: why})
 }
 
 // projectLine reports a project-level field.
 func (c *converter) projectLine(k Kind, why string, field ...string) {
 	w := c.pos.project(field...)
-	c.r.add(Line{File: w.File, Line: w.Line, Field: fieldPath(field), Kind: k, Why: why})
+	c.r.Add(Line{File: w.File, Line: w.Line, Field: fieldPath(field), Kind: k, Why: why})
 }
 
 func fieldPath(field []string) string {
@@ -1137,4 +1138,33 @@ func (c *converter) envFileLine(s *service, name string, def where) where {
 		}
 	}
 	return def
+}
+
+// Imported is the result as the synctl-validate helper hands it to synctl:
+// the compose project's secret values are masked in its YAML, so that what
+// synctl prints of it (diff --from compose.yaml) never shows them.
+func (r *Result) Imported() (*imported.Result, error) {
+	p := *r.Project
+	p.Services = types.Services{}
+	for name, sc := range r.Project.Services {
+		env := types.MappingWithEquals{}
+		for k, v := range sc.Environment {
+			if v != nil {
+				m := r.Mask(*v)
+				v = &m
+			}
+			env[k] = v
+		}
+		sc.Environment = env
+		p.Services[name] = sc
+	}
+	compose, err := p.MarshalYAML()
+	if err != nil {
+		return nil, err
+	}
+	names := map[string]string{}
+	for i, sv := range r.App.Spec.Services {
+		names[sv.Name] = r.Report.Services[i]
+	}
+	return &imported.Result{Spec: r.Spec, Report: r.Report, Compose: compose, ComposeNames: names}, nil
 }
