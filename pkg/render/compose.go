@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -267,14 +268,35 @@ func BrowserEnv(s *topology.Service) string {
 	return strings.Join(names, ",")
 }
 
-// ComposeFile marshals the project as the bundle's compose file.
+// ComposeFile marshals the project as the bundle's compose file: the bytes
+// compose-go's Project.MarshalYAML writes, by this package's emitter where
+// it covers the project (composeDocOf, appendYAMLv4), by
+// Project.MarshalYAML where it does not.
 func ComposeFile(p *types.Project, cmd string) (File, error) {
+	data := Header("#", cmd)
+	if doc, ok := composeDocOf(reflect.ValueOf(p).Elem()); ok {
+		if out, ok := appendYAMLv4(data, doc); ok {
+			out = colonExtraHosts(out)
+			if composeHook != nil {
+				composeHook(p, out, true)
+			}
+			return File{Path: ComposeFileName, Data: out, Mode: 0o644, Kind: KindCompose}, nil
+		}
+	}
 	b, err := p.MarshalYAML()
 	if err != nil {
 		return File{}, err
 	}
-	return File{Path: ComposeFileName, Data: append(Header("#", cmd), colonExtraHosts(b)...), Mode: 0o644, Kind: KindCompose}, nil
+	data = append(data, colonExtraHosts(b)...)
+	if composeHook != nil {
+		composeHook(p, data, false)
+	}
+	return File{Path: ComposeFileName, Data: data, Mode: 0o644, Kind: KindCompose}, nil
 }
+
+// composeHook, when set (by tests), sees every compose file ComposeFile
+// writes, and whether this package's emitter wrote it.
+var composeHook func(p *types.Project, data []byte, emitted bool)
 
 // colonExtraHosts writes the extra_hosts entry synctl adds in the HOST:IP
 // form: compose-go writes every entry as HOST=IP, which Compose accepts

@@ -21,12 +21,53 @@ import (
 // length as it was; the caller then takes yaml.v2. TestEmitMatchesYAMLv2
 // and FuzzEmitScalar hold it to yaml.v2's bytes.
 func appendYAML(buf []byte, doc any) ([]byte, bool) {
-	e := emitter{buf: buf, start: len(buf), line: len(buf)}
+	return appendDoc(buf, doc, &yamlV2)
+}
+
+// appendYAMLv4 is appendYAML for the block YAML go.yaml.in/yaml/v4 writes
+// with indent 2 and its default options, as compose-go's
+// Project.MarshalYAML does: sequences indented inside mappings, no folding
+// of long lines, yaml.v4's order of map keys, and the orderedMap of a
+// struct's fields (composeDocOf) in the struct's order.
+// TestComposeEmitMatchesYAMLv4 and FuzzEmitScalarV4 hold it to yaml.v4.
+func appendYAMLv4(buf []byte, doc any) ([]byte, bool) {
+	return appendDoc(buf, doc, &yamlV4)
+}
+
+func appendDoc(buf []byte, doc any, d *dialect) ([]byte, bool) {
+	e := emitter{buf: buf, start: len(buf), line: len(buf), d: d}
 	if !e.node(doc, 0, false, true) {
 		return buf[:e.start], false
 	}
 	e.newline()
 	return e.buf, true
+}
+
+// dialect is what differs between the YAML libraries the emitter writes
+// like.
+type dialect struct {
+	// width is where long lines fold; 0: never.
+	width int
+	// seqIndent indents a sequence inside a mapping ("key:\n  - a").
+	seqIndent bool
+	// v4 quotes and blocks scalars as yaml.v4 does (below, in str).
+	v4      bool
+	compare func(a, b string) int
+}
+
+var (
+	yamlV2 = dialect{width: bestWidth, compare: keyCompare}
+	yamlV4 = dialect{seqIndent: true, v4: true, compare: keyCompareV4}
+)
+
+// orderedMap is a mapping whose keys stay in the order given (a struct's
+// fields). An item with key inlineKey holds a map[string]any whose keys
+// follow, sorted.
+type orderedMap []mapItem
+
+type mapItem struct {
+	key   string
+	value any
 }
 
 // emitter writes one document. line is where the current line starts in
@@ -37,6 +78,7 @@ type emitter struct {
 	start, line int
 	keys        [][]string // a key slice per depth, reused
 	depth       int
+	d           *dialect
 }
 
 // bestWidth is where yaml.v2 folds long lines.
@@ -77,6 +119,16 @@ func (e *emitter) node(v any, indent int, inSeq, root bool) bool {
 			child = 0
 		}
 		return e.mapping(v, child, inSeq || root)
+	case orderedMap:
+		if len(v) == 0 || len(v) == 1 && v[0].key == inlineKey && len(v[0].value.(map[string]any)) == 0 {
+			e.buf = append(e.buf, " {}"[btoi(root):]...)
+			return true
+		}
+		child := indent + 2
+		if root {
+			child = 0
+		}
+		return e.ordered(v, child, inSeq || root)
 	case []any:
 		if len(v) == 0 {
 			e.buf = append(e.buf, " []"[btoi(root):]...)
@@ -85,7 +137,7 @@ func (e *emitter) node(v any, indent int, inSeq, root bool) bool {
 		// A sequence in a mapping is not indented ("key:\n- a"); one in a
 		// sequence is ("- - a").
 		child := indent
-		if inSeq {
+		if inSeq || e.d.seqIndent && !root {
 			child = indent + 2
 		}
 		return e.sequence(v, child, inSeq || root)
@@ -114,7 +166,7 @@ func (e *emitter) mapping(m map[string]any, indent int, inline bool) bool {
 		}
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, keyCompare)
+	slices.SortFunc(keys, e.d.compare)
 	e.keys[e.depth] = keys
 	e.depth++
 	defer func() { e.depth-- }()
@@ -128,6 +180,40 @@ func (e *emitter) mapping(m map[string]any, indent int, inline bool) bool {
 	}
 	return true
 }
+
+// ordered writes an orderedMap: its keys as given, an inline map's sorted
+// in its place.
+func (e *emitter) ordered(m orderedMap, indent int, inline bool) bool {
+	first := true
+	for _, it := range m {
+		if it.key == inlineKey {
+			im := it.value.(map[string]any)
+			if len(im) == 0 {
+				continue
+			}
+			if !e.mapping(im, indent, inline && first) {
+				return false
+			}
+			first = false
+			continue
+		}
+		if !plainKey(it.key) {
+			return false
+		}
+		e.indentTo(indent, inline && first)
+		first = false
+		e.buf = append(e.buf, it.key...)
+		e.buf = append(e.buf, ':')
+		if !e.node(it.value, indent, false, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// fold reports whether a space at the current column is where a long line
+// folds.
+func (e *emitter) fold() bool { return e.d.width > 0 && e.col() > e.d.width }
 
 func (e *emitter) sequence(l []any, indent int, inline bool) bool {
 	for i, v := range l {
@@ -169,12 +255,16 @@ func (e *emitter) str(s string, indent int) bool {
 	if !ok {
 		return false
 	}
+	if e.d.v4 && a.breaks && strings.TrimSpace(s) == "" {
+		e.doubleQuoted(s, indent) // yaml.v4 writes no block of blanks
+		return true
+	}
 	switch {
 	case a.breaks && a.blockOK:
 		return e.literal(s, indent)
 	case a.breaks:
 		e.doubleQuoted(s, indent)
-	case s == "" || resolvesNonString(s):
+	case s == "" || resolvesNonString(s) || e.d.v4 && s == "<<":
 		e.doubleQuoted(s, indent)
 	case a.plainOK:
 		e.plain(s, indent)
@@ -271,7 +361,7 @@ func (e *emitter) plain(s string, indent int) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == ' ' {
-			if !spaces && e.col() > bestWidth && s[i+1] != ' ' {
+			if !spaces && e.fold() && s[i+1] != ' ' {
 				e.indentTo(indent, false)
 			} else {
 				e.buf = append(e.buf, c)
@@ -290,7 +380,7 @@ func (e *emitter) singleQuoted(s string, indent int) {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c == ' ' {
-			if !spaces && e.col() > bestWidth && i > 0 && i < len(s)-1 && s[i+1] != ' ' {
+			if !spaces && e.fold() && i > 0 && i < len(s)-1 && s[i+1] != ' ' {
 				e.indentTo(indent, false)
 			} else {
 				e.buf = append(e.buf, c)
@@ -319,7 +409,7 @@ func (e *emitter) doubleQuoted(s string, indent int) {
 			e.buf = append(e.buf, '\\', 'n')
 			spaces = false
 		case ' ':
-			if !spaces && e.col() > bestWidth && i > 0 && i < len(s)-1 {
+			if !spaces && e.fold() && i > 0 && i < len(s)-1 {
 				e.indentTo(indent, false)
 				if s[i+1] == ' ' {
 					e.buf = append(e.buf, '\\')
@@ -385,6 +475,40 @@ func keyCompare(a, b string) int {
 	return 0
 }
 
+// keyCompareV4 orders mapping keys as yaml.v4 does: as yaml.v2, except
+// that after an equal digit a letter comes before a non-letter.
+func keyCompareV4(a, b string) int {
+	if keyLessV4(a, b) {
+		return -1
+	}
+	if keyLessV4(b, a) {
+		return 1
+	}
+	return 0
+}
+
+func keyLessV4(a, b string) bool {
+	digits := false
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] == b[i] {
+			digits = isDigit(a[i])
+			continue
+		}
+		al, bl := isLetter(a[i]), isLetter(b[i])
+		if al && bl {
+			return a[i] < b[i]
+		}
+		if al || bl {
+			if digits {
+				return al
+			}
+			return bl
+		}
+		return numberRunLess(a, b, i)
+	}
+	return len(a) < len(b)
+}
+
 func isLetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isDigit(c byte) bool  { return c >= '0' && c <= '9' }
 
@@ -400,34 +524,39 @@ func keyLess(a, b string) bool {
 		if al || bl {
 			return bl
 		}
-		// Both are digits or punctuation: compare the runs of digits that
-		// start here by value. A zero inside a number (after a non-zero
-		// digit) counts as part of it.
-		var an, bn int64
-		if a[i] == '0' || b[i] == '0' {
-			for j := i - 1; j >= 0 && isDigit(a[j]); j-- {
-				if a[j] != '0' {
-					an, bn = 1, 1
-					break
-				}
-			}
-		}
-		ai, bi := i, i
-		for ; ai < len(a) && isDigit(a[ai]); ai++ {
-			an = an*10 + int64(a[ai]-'0')
-		}
-		for ; bi < len(b) && isDigit(b[bi]); bi++ {
-			bn = bn*10 + int64(b[bi]-'0')
-		}
-		if an != bn {
-			return an < bn
-		}
-		if ai != bi {
-			return ai < bi
-		}
-		return a[i] < b[i]
+		return numberRunLess(a, b, i)
 	}
 	return len(a) < len(b)
+}
+
+// numberRunLess compares a and b where they first differ, at i, in two
+// characters that are digits or punctuation: by the value of the runs of
+// digits that start there. A zero inside a number (after a non-zero digit)
+// counts as part of it.
+func numberRunLess(a, b string, i int) bool {
+	var an, bn int64
+	if a[i] == '0' || b[i] == '0' {
+		for j := i - 1; j >= 0 && isDigit(a[j]); j-- {
+			if a[j] != '0' {
+				an, bn = 1, 1
+				break
+			}
+		}
+	}
+	ai, bi := i, i
+	for ; ai < len(a) && isDigit(a[ai]); ai++ {
+		an = an*10 + int64(a[ai]-'0')
+	}
+	for ; bi < len(b) && isDigit(b[bi]); bi++ {
+		bn = bn*10 + int64(b[bi]-'0')
+	}
+	if an != bn {
+		return an < bn
+	}
+	if ai != bi {
+		return ai < bi
+	}
+	return a[i] < b[i]
 }
 
 // resolvesNonString reports whether plain text s would read back, under
