@@ -8,7 +8,10 @@ import (
 
 // DocOf and YAMLValue let the external tests, which render every target
 // through pkg/target, compare docOf with the JSON round trip.
-func DocOf(v any) (any, bool)     { return docOf(reflect.ValueOf(v)) }
+func DocOf(v any) (any, bool) {
+	d, ok := docOf(reflect.ValueOf(v))
+	return plainDoc(d), ok
+}
 func YAMLValue(v any) (any, bool) { return yamlValue(v) }
 
 // SetDocumentHook lets the external tests see every object Manifests

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -594,7 +595,10 @@ var documentHook func(obj any, doc []byte)
 // works, typed or unstructured; each call returns a document of its own.
 func Document(obj any) (map[string]any, error) {
 	doc, _, err := document(obj)
-	return doc, err
+	if err != nil {
+		return nil, err
+	}
+	return plainDoc(doc).(map[string]any), nil
 }
 
 // appendObject appends one object as YAML to buf without the noise the
@@ -612,22 +616,26 @@ func appendObject(buf []byte, obj any) ([]byte, error) {
 	if out, ok := appendYAML(buf, doc); ok {
 		return out, nil
 	}
-	b, err := yamlv2.Marshal(doc)
+	b, err := yamlv2.Marshal(plainDoc(doc))
 	return append(buf, b...), err
 }
 
 // marshalObject is appendObject into a buffer of its own.
 func marshalObject(obj any) ([]byte, error) { return appendObject(nil, obj) }
 
-// document is obj as a generic document without status and empty noise;
-// ints reports whether every number in it is an int (which yaml.v2 emits
-// as sigs.k8s.io/yaml would), false when one stayed a json.Number.
-func document(obj any) (doc map[string]any, ints bool, err error) {
+// document is obj as a generic document without status and empty noise:
+// the orderedMap docOf makes, or the map[string]any of the JSON round
+// trip; ints reports whether every number in it is an int (which yaml.v2
+// emits as sigs.k8s.io/yaml would), false when one stayed a json.Number.
+func document(obj any) (doc any, ints bool, err error) {
 	if d, ok := docOf(reflect.ValueOf(obj)); ok {
-		if doc, ok := d.(map[string]any); ok {
-			delete(doc, "status")
-			prune(doc)
-			return doc, true, nil
+		switch d := d.(type) {
+		case orderedMap:
+			d = slices.DeleteFunc(d, func(it mapItem) bool { return it.key == "status" })
+			return prune(d), true, nil
+		case map[string]any:
+			delete(d, "status")
+			return prune(d), true, nil
 		}
 	}
 	j, err := json.Marshal(obj)
@@ -636,14 +644,15 @@ func document(obj any) (doc map[string]any, ints bool, err error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(j))
 	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
 		return nil, false, err
 	}
-	delete(doc, "status")
-	prune(doc)
+	delete(m, "status")
+	prune(m)
 	// yamlValue converts the numbers in place.
-	_, ints = yamlValue(doc)
-	return doc, ints, nil
+	_, ints = yamlValue(m)
+	return m, ints, nil
 }
 
 // yamlValue converts a decoded JSON document into the values that
@@ -684,24 +693,71 @@ func yamlValue(v any) (any, bool) {
 // them.
 var noiseWhenEmpty = map[string]bool{"resources": true, "strategy": true, "metadata": true, "spec": true}
 
-func prune(v any) {
+func prune(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for key, val := range v {
-			prune(val)
-			if val == nil {
+			val = prune(val)
+			if val == nil || noiseWhenEmpty[key] && emptyMapping(val) {
 				delete(v, key)
 				continue
 			}
-			if m, ok := val.(map[string]any); ok && len(m) == 0 && noiseWhenEmpty[key] {
-				delete(v, key)
-			}
+			v[key] = val
 		}
+	case orderedMap:
+		out := v[:0]
+		for _, it := range v {
+			it.value = prune(it.value)
+			if it.value == nil || noiseWhenEmpty[it.key] && emptyMapping(it.value) {
+				continue
+			}
+			out = append(out, it)
+		}
+		clear(v[len(out):])
+		return out
 	case []any:
-		for _, e := range v {
-			prune(e)
+		for i, e := range v {
+			v[i] = prune(e)
 		}
 	}
+	return v
+}
+
+// emptyMapping reports whether v is a mapping without keys.
+func emptyMapping(v any) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		return len(v) == 0
+	case orderedMap:
+		return len(v) == 0
+	}
+	return false
+}
+
+// plainDoc is doc with every orderedMap made a map[string]any, for
+// yaml.v2 and for callers that read documents.
+func plainDoc(doc any) any {
+	switch v := doc.(type) {
+	case orderedMap:
+		m := make(map[string]any, len(v))
+		for _, it := range v {
+			if it.key == inlineKey {
+				maps.Copy(m, plainDoc(it.value).(map[string]any))
+				continue
+			}
+			m[it.key] = plainDoc(it.value)
+		}
+		return m
+	case map[string]any:
+		for k, e := range v {
+			v[k] = plainDoc(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = plainDoc(e)
+		}
+	}
+	return doc
 }
 
 // KubeServicePort is the port a service's Kubernetes Service listens on for

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -13,7 +14,9 @@ import (
 
 // docOf returns the document that json.Marshal(v), read back with a
 // json.Decoder using UseNumber, would give, with integers as int (what
-// yamlValue makes of json.Numbers). It walks only the values present, where
+// yamlValue makes of json.Numbers) and a struct's fields as an orderedMap
+// in the order appendYAML writes keys (plainDoc makes it the maps JSON
+// would give). It walks only the values present, where
 // encoding/json first builds an encoder for every type reachable from v's
 // type: for a Deployment that is the whole PodSpec, about 2-3 ms of every
 // synctl process that renders a Kubernetes target.
@@ -107,7 +110,7 @@ func docOf(v reflect.Value) (any, bool) {
 		if !ok {
 			return nil, false
 		}
-		m := make(map[string]any, len(fields))
+		m := make(orderedMap, 0, len(fields))
 	fieldLoop:
 		for _, f := range fields {
 			fv := v
@@ -127,7 +130,7 @@ func docOf(v reflect.Value) (any, bool) {
 			if !ok {
 				return nil, false
 			}
-			m[f.name] = e
+			m = append(m, mapItem{f.name, e})
 		}
 		return m, true
 	}
@@ -267,6 +270,9 @@ func structFields(t reflect.Type) ([]docField, bool) {
 	} else if fields == nil {
 		fields = []docField{}
 	}
+	// In the order the emitter writes the keys: a struct's document is an
+	// orderedMap, written without sorting.
+	slices.SortStableFunc(fields, func(a, b docField) int { return keyCompare(a.name, b.name) })
 	fieldCache.Store(t, fields)
 	return fields, ok
 }
