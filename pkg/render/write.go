@@ -186,6 +186,7 @@ func stageFiles(ctx context.Context, stage string, files []File) error {
 			return fmt.Errorf("staging %s: %w", d, err)
 		}
 	}
+	umask := processUmask()
 	errs := make([]error, len(files))
 	var failed atomic.Bool
 	var next atomic.Int64
@@ -198,7 +199,7 @@ func stageFiles(ctx context.Context, stage string, files []File) error {
 					return
 				}
 				f := files[i]
-				if err := createFile(filepath.Join(stage, filepath.FromSlash(f.Path)), f.Data, f.Mode); err != nil {
+				if err := createFile(filepath.Join(stage, filepath.FromSlash(f.Path)), f.Data, f.Mode, umask); err != nil {
 					errs[i] = fmt.Errorf("staging %s: %w", f.Path, err)
 					failed.Store(true)
 				}
@@ -215,24 +216,6 @@ func stageFiles(ctx context.Context, stage string, files []File) error {
 		}
 	}
 	return nil
-}
-
-// createFile writes data to p, which must be new in an existing
-// directory, with exactly mode (the mode open takes passes through the
-// umask; keys must end up 0600).
-func createFile(p string, data []byte, mode fs.FileMode) error {
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	return err
 }
 
 // writeFile creates p with exactly mode (WriteFile's mode passes through
