@@ -203,3 +203,30 @@ func FuzzKeyOrderV4(f *testing.F) {
 		}
 	})
 }
+
+// FuzzRecord holds the bundle record, which the emitter writes, to the
+// bytes yaml.v3 (which reads it back) writes for it.
+func FuzzRecord(f *testing.F) {
+	for _, s := range []string{"synctl render --target gke --out .", "a: b", "it's", "x\ny", "8080", "", "- x", "#", "yes"} {
+		f.Add(s, "api-deployment.yaml")
+	}
+	f.Fuzz(func(t *testing.T, cmd, file string) {
+		b := &render.Bundle{Target: "gke", App: "app", Command: cmd, Files: []render.File{{Path: file}, {Path: "README.md"}}}
+		got, err := b.RecordFile()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := render.Record{APIVersion: render.RecordAPIVersion, Kind: render.RecordKind, Target: "gke", App: "app", Command: cmd, Files: []string{file, "README.md"}}
+		var want bytes.Buffer
+		want.Write(render.Header("#", cmd))
+		enc := yaml.NewEncoder(&want)
+		enc.SetIndent(2)
+		if err := enc.Encode(r); err != nil {
+			return
+		}
+		enc.Close()
+		if !bytes.Equal(got.Data, want.Bytes()) {
+			t.Fatalf("cmd=%q file=%q: the emitter wrote\n%s\nyaml.v3\n%s", cmd, file, got.Data, want.Bytes())
+		}
+	})
+}

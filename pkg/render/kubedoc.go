@@ -10,6 +10,10 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // docOf returns the document that json.Marshal(v), read back with a
@@ -179,6 +183,26 @@ var (
 )
 
 func marshaled(m json.Marshaler) (any, bool) {
+	// The Marshalers every manifest holds, without the JSON round trip:
+	// what their MarshalJSON writes, read back.
+	switch x := m.(type) {
+	case resource.Quantity:
+		return x.String(), true
+	case *resource.Quantity:
+		return x.String(), true
+	case intstr.IntOrString:
+		return intOrString(x)
+	case *intstr.IntOrString:
+		return intOrString(*x)
+	case metav1.Time:
+		if x.IsZero() {
+			return nil, true
+		}
+	case *metav1.Time:
+		if x.IsZero() {
+			return nil, true
+		}
+	}
 	b, err := m.MarshalJSON()
 	if err != nil {
 		return nil, false // the JSON round trip reports it
@@ -190,6 +214,16 @@ func marshaled(m json.Marshaler) (any, bool) {
 		return nil, false
 	}
 	return yamlValue(v)
+}
+
+func intOrString(x intstr.IntOrString) (any, bool) {
+	switch x.Type {
+	case intstr.Int:
+		return int(x.IntVal), true
+	case intstr.String:
+		return x.StrVal, utf8.ValidString(x.StrVal)
+	}
+	return nil, false // MarshalJSON's error; the JSON round trip reports it
 }
 
 func marshaledText(m encoding.TextMarshaler) (any, bool) {

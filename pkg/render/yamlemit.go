@@ -50,15 +50,24 @@ type dialect struct {
 	width int
 	// seqIndent indents a sequence inside a mapping ("key:\n  - a").
 	seqIndent bool
-	// v4 quotes and blocks scalars as yaml.v4 does (below, in str).
-	v4      bool
+	// v4 quotes "<<" and writes text of blanks and line breaks in double
+	// quotes (not as a block) as yaml.v4 does; v3 quotes "<<" only.
+	v4, v3  bool
 	compare func(a, b string) int
 }
 
 var (
 	yamlV2 = dialect{width: bestWidth, compare: keyCompare}
 	yamlV4 = dialect{seqIndent: true, v4: true, compare: keyCompareV4}
+	yamlV3 = dialect{seqIndent: true, v3: true, compare: keyCompareV4}
 )
+
+// appendYAMLv3 is appendYAMLv4 for gopkg.in/yaml.v3 at indent 2, the
+// library that reads the bundle record back. FuzzRecord holds it to
+// yaml.v3's bytes.
+func appendYAMLv3(buf []byte, doc any) ([]byte, bool) {
+	return appendDoc(buf, doc, &yamlV3)
+}
 
 // orderedMap is a mapping whose keys stay in the order given (a struct's
 // fields). An item with key inlineKey holds a map[string]any whose keys
@@ -264,7 +273,7 @@ func (e *emitter) str(s string, indent int) bool {
 		return e.literal(s, indent)
 	case a.breaks:
 		e.doubleQuoted(s, indent)
-	case s == "" || resolvesNonString(s) || e.d.v4 && s == "<<":
+	case s == "" || resolvesNonString(s) || (e.d.v4 || e.d.v3) && s == "<<":
 		e.doubleQuoted(s, indent)
 	case a.plainOK:
 		e.plain(s, indent)
