@@ -56,34 +56,14 @@ func composeDocOf(v reflect.Value) (any, bool) {
 		if v.Type().Key().Kind() != reflect.String {
 			return nil, false
 		}
-		m := make(map[string]any, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			k := it.Key().String()
-			if !utf8.ValidString(k) {
-				return nil, false
-			}
-			e, ok := composeDocOf(it.Value())
-			if !ok {
-				return nil, false
-			}
-			m[k] = e
-		}
-		return m, true
+		return mapDoc(v, composeDocOf) // a nil map too: yaml.v4 writes {}
 	case reflect.Struct:
 		return composeStruct(v)
 	case reflect.Slice, reflect.Array:
 		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
 			return nil, false // []byte: yaml.v4 writes it as a string or !!binary
 		}
-		l := make([]any, v.Len())
-		for i := range l {
-			e, ok := composeDocOf(v.Index(i))
-			if !ok {
-				return nil, false
-			}
-			l[i] = e
-		}
-		return l, true
+		return seqDoc(v, composeDocOf) // a nil slice too: yaml.v4 writes []
 	case reflect.String:
 		s := v.String()
 		return s, utf8.ValidString(s)

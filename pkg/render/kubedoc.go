@@ -80,19 +80,7 @@ func docOf(v reflect.Value) (any, bool) {
 		if v.IsNil() {
 			return nil, true
 		}
-		m := make(map[string]any, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			k := it.Key().String()
-			if !utf8.ValidString(k) {
-				return nil, false
-			}
-			e, ok := docOf(it.Value())
-			if !ok {
-				return nil, false
-			}
-			m[k] = e
-		}
-		return m, true
+		return mapDoc(v, docOf)
 	case reflect.Slice, reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 {
 			return nil, false // base64 for slices; not worth mirroring
@@ -100,15 +88,7 @@ func docOf(v reflect.Value) (any, bool) {
 		if t.Kind() == reflect.Slice && v.IsNil() {
 			return nil, true
 		}
-		l := make([]any, v.Len())
-		for i := range l {
-			e, ok := docOf(v.Index(i))
-			if !ok {
-				return nil, false
-			}
-			l[i] = e
-		}
-		return l, true
+		return seqDoc(v, docOf)
 	case reflect.Struct:
 		fields, ok := structFields(t)
 		if !ok {
@@ -139,6 +119,37 @@ func docOf(v reflect.Value) (any, bool) {
 		return m, true
 	}
 	return nil, false // floats, complex numbers, channels, functions
+}
+
+// mapDoc is the document of map v (string keys), each value's made by
+// elem.
+func mapDoc(v reflect.Value, elem func(reflect.Value) (any, bool)) (any, bool) {
+	m := make(map[string]any, v.Len())
+	for it := v.MapRange(); it.Next(); {
+		k := it.Key().String()
+		if !utf8.ValidString(k) {
+			return nil, false
+		}
+		e, ok := elem(it.Value())
+		if !ok {
+			return nil, false
+		}
+		m[k] = e
+	}
+	return m, true
+}
+
+// seqDoc is the document of slice or array v, each item's made by elem.
+func seqDoc(v reflect.Value, elem func(reflect.Value) (any, bool)) (any, bool) {
+	l := make([]any, v.Len())
+	for i := range l {
+		e, ok := elem(v.Index(i))
+		if !ok {
+			return nil, false
+		}
+		l[i] = e
+	}
+	return l, true
 }
 
 // The marshaling interfaces a type has, as encoding/json looks for them:
