@@ -121,9 +121,7 @@ type service struct {
 	links []*link
 	// consumed are the env vars links took.
 	consumed map[string]bool
-	public   bool // published an HTTP port the browser loads
 	api      bool // a browser link points at it
-	storage  bool
 }
 
 type port struct {
