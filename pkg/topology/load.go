@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -375,7 +376,20 @@ func join(path, key string) string {
 	return path + "." + key
 }
 
+// yamlFields maps the yaml names of t's fields to them; the checker asks
+// once per mapping of the spec (thousands for a large app), so each type's
+// map is made once and shared, read-only.
 func yamlFields(t reflect.Type) map[string]reflect.StructField {
+	if f, ok := fieldsByType.Load(t); ok {
+		return f.(map[string]reflect.StructField)
+	}
+	f, _ := fieldsByType.LoadOrStore(t, makeYAMLFields(t))
+	return f.(map[string]reflect.StructField)
+}
+
+var fieldsByType sync.Map // reflect.Type -> map[string]reflect.StructField
+
+func makeYAMLFields(t reflect.Type) map[string]reflect.StructField {
 	fields := map[string]reflect.StructField{}
 	for i := range t.NumField() {
 		f := t.Field(i)
