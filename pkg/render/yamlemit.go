@@ -50,16 +50,18 @@ type dialect struct {
 	width int
 	// seqIndent indents a sequence inside a mapping ("key:\n  - a").
 	seqIndent bool
-	// v4 quotes "<<" and writes text of blanks and line breaks in double
-	// quotes (not as a block) as yaml.v4 does; v3 quotes "<<" only.
-	v4, v3  bool
+	// lib is the major version of the library: 4 writes text of blanks and
+	// line breaks in double quotes, not as a block; they read prefixed
+	// integers differently (resolvesNonStringIn); 3 and 4 quote "<<", the
+	// merge key, which 2 writes plain.
+	lib     int
 	compare func(a, b string) int
 }
 
 var (
-	yamlV2 = dialect{width: bestWidth, compare: keyCompare}
-	yamlV4 = dialect{seqIndent: true, v4: true, compare: keyCompareV4}
-	yamlV3 = dialect{seqIndent: true, v3: true, compare: keyCompareV4}
+	yamlV2 = dialect{width: bestWidth, lib: 2, compare: keyCompare}
+	yamlV4 = dialect{seqIndent: true, lib: 4, compare: keyCompareV4}
+	yamlV3 = dialect{seqIndent: true, lib: 3, compare: keyCompareV4}
 )
 
 // appendYAMLv3 is appendYAMLv4 for gopkg.in/yaml.v3 at indent 2, the
@@ -264,7 +266,7 @@ func (e *emitter) str(s string, indent int) bool {
 	if !ok {
 		return false
 	}
-	if e.d.v4 && a.breaks && strings.TrimSpace(s) == "" {
+	if e.d.lib == 4 && a.breaks && strings.TrimSpace(s) == "" {
 		e.doubleQuoted(s, indent) // yaml.v4 writes no block of blanks
 		return true
 	}
@@ -273,7 +275,7 @@ func (e *emitter) str(s string, indent int) bool {
 		return e.literal(s, indent)
 	case a.breaks:
 		e.doubleQuoted(s, indent)
-	case s == "" || resolvesNonString(s) || (e.d.v4 || e.d.v3) && s == "<<":
+	case s == "" || resolvesNonStringIn(s, e.d.lib) || e.d.lib > 2 && s == "<<":
 		e.doubleQuoted(s, indent)
 	case a.plainOK:
 		e.plain(s, indent)
@@ -361,7 +363,8 @@ func plainKey(k string) bool {
 		return false
 	}
 	a, ok := analyze(k)
-	return ok && !a.breaks && a.plainOK && !resolvesNonString(k)
+	// A key any of the libraries reads as another type is left to them.
+	return ok && !a.breaks && a.plainOK && !resolvesNonStringIn(k, 2) && !resolvesNonStringIn(k, 3)
 }
 
 func (e *emitter) plain(s string, indent int) {
@@ -572,7 +575,15 @@ func numberRunLess(a, b string, i int) bool {
 // YAML 1.1 as yaml.v2 resolves it, as something other than a string: null,
 // a boolean, a number, a timestamp or a base-60 number. Such text is
 // written in double quotes.
-func resolvesNonString(s string) bool {
+func resolvesNonString(s string) bool { return resolvesNonStringIn(s, 2) }
+
+// resolvesNonStringIn is resolvesNonString for yaml.v2, v3 or v4 (lib),
+// which differ in the prefixed integers they read besides Go's own
+// (strconv with base 0): v2 and v3 read "0b" followed by a signed binary
+// number ("0b+1", "0b-1"), v3 an "0o" octal the same way, v4 neither.
+// Old booleans ("yes", "on") and base-60 numbers are strings to v3 and v4
+// but still written in quotes, as v2 writes them.
+func resolvesNonStringIn(s string, lib int) bool {
 	if s == "" {
 		return true
 	}
@@ -590,13 +601,14 @@ func resolvesNonString(s string) bool {
 		_, err := strconv.ParseFloat(s, 64)
 		return err == nil
 	case c == '+' || c == '-' || isDigit(c):
-		return numberLike(s)
+		return numberLike(s, lib)
 	}
 	return false
 }
 
-// numberLike is resolvesNonString for text starting with a sign or a digit.
-func numberLike(s string) bool {
+// numberLike is resolvesNonStringIn for text starting with a sign or a
+// digit.
+func numberLike(s string, lib int) bool {
 	if timestampLike(s) || base60Like(s) {
 		return true
 	}
@@ -612,15 +624,26 @@ func numberLike(s string) bool {
 			return true
 		}
 	}
-	switch {
-	case strings.HasPrefix(plain, "0b"):
-		if _, err := strconv.ParseUint(plain[2:], 2, 64); err == nil {
+	if lib == 4 {
+		return false
+	}
+	return prefixedInt(plain, "0b", 2) || lib == 3 && prefixedInt(plain, "0o", 8)
+}
+
+// prefixedInt reports whether s is prefix and an integer in base (with a
+// sign of its own: "0b+1"), or "-" prefix and a number, as yaml.v2 and v3
+// read them.
+func prefixedInt(s, prefix string, base int) bool {
+	if digits, ok := strings.CutPrefix(s, prefix); ok {
+		if _, err := strconv.ParseInt(digits, base, 64); err == nil {
 			return true
 		}
-	case strings.HasPrefix(plain, "-0b"):
-		if _, err := strconv.ParseInt("-"+plain[3:], 2, 64); err == nil {
-			return true
-		}
+		_, err := strconv.ParseUint(digits, base, 64)
+		return err == nil
+	}
+	if digits, ok := strings.CutPrefix(s, "-"+prefix); ok {
+		_, err := strconv.ParseInt("-"+digits, base, 64)
+		return err == nil
 	}
 	return false
 }
