@@ -84,7 +84,7 @@ func (b *bundle) deletedPodKeepsData(t *testing.T, n *nodetest.Node) {
 				pods, _, _ := n.Kubectl(t, "get", "pods", "-n", b.ns, "-o", "wide")
 				t.Fatalf("%s: no new Ready pod 120 s after its pods %v were deleted:\n%s", svc, old, pods)
 			}
-			time.Sleep(250 * time.Millisecond)
+			time.Sleep(time.Second)
 		}
 		t.Logf("TIMING %s/%s: %s's pods deleted, a new one Ready in %s", b.app.Name, b.target, svc, time.Since(begin).Round(time.Millisecond))
 	}

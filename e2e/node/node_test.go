@@ -62,6 +62,8 @@ type bundle struct {
 	// failures: a failure deep in a helper still says which check it was.
 	step, failedAt string
 	failed         bool
+	// deploys caches the Deployment of each service, by service.
+	deploys map[string]string
 }
 
 // at records the step the bundle's test has come to, and the step of its
@@ -249,17 +251,11 @@ func (b *bundle) run(t *testing.T, n *nodetest.Node, synctl string, cpu *budget,
 			return
 		}
 		_, _, _ = n.Kubectl(t, "delete", "pods", "--all", "-n", b.ns, "--grace-period=1", "--wait=false")
-		deadline := time.Now().Add(120 * time.Second)
-		for {
-			out, _, err := n.Kubectl(t, "get", "pods", "-n", b.ns, "-o", "name")
-			if err == nil && strings.TrimSpace(out) == "" {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Errorf("pods of namespace %s still there 120 s after its deletion:\n%s", b.ns, b.state(t, n))
-				break
-			}
-			time.Sleep(500 * time.Millisecond)
+		// One watching kubectl rather than a poll: on two shared cores
+		// every kubectl process counts. It says "no matching resources"
+		// when the pods are already gone.
+		if _, errOut, err := n.Kubectl(t, "wait", "--for=delete", "pods", "--all", "-n", b.ns, "--timeout=120s"); err != nil && !strings.Contains(errOut, "no matching resources") {
+			t.Errorf("pods of namespace %s still there 120 s after its deletion: %v: %s\n%s", b.ns, err, errOut, b.state(t, n))
 		}
 		t.Logf("TIMING %s/%s: pods gone %s after the namespace's deletion; %s on the node in all", b.app.Name, b.target, time.Since(deleted).Round(time.Millisecond), time.Since(acquired).Round(time.Second))
 	})
@@ -530,13 +526,20 @@ func (b *bundle) podsReadyRestricted(t *testing.T, n *nodetest.Node) {
 	}
 }
 
-// deployment is the Deployment of service svc.
+// deployment is the Deployment of service svc, looked up once.
 func (b *bundle) deployment(t *testing.T, n *nodetest.Node, svc string) string {
 	t.Helper()
+	if d, ok := b.deploys[svc]; ok {
+		return d
+	}
 	out := strings.Fields(n.MustKubectl(t, "get", "deployments", "-n", b.ns, "-l", "app.kubernetes.io/name="+svc, "-o", "name"))
 	if len(out) != 1 {
 		t.Fatalf("service %s: %d Deployments labelled app.kubernetes.io/name=%s in %s, want 1", svc, len(out), svc, b.ns)
 	}
+	if b.deploys == nil {
+		b.deploys = map[string]string{}
+	}
+	b.deploys[svc] = out[0]
 	return out[0]
 }
 
