@@ -446,6 +446,31 @@ func (b *bundle) waitRolledOut(t *testing.T, n *nodetest.Node) {
 	if len(deploys) != wantDeploys || len(jobs) != wantJobs {
 		t.Fatalf("namespace %s has %d Deployments %v and %d Jobs %v; the app has %d long-running services and %d jobs", b.ns, len(deploys), deploys, len(jobs), jobs, wantDeploys, wantJobs)
 	}
+	// An autoscaled Deployment is rendered without replicas (the
+	// autoscaler owns the count), so it starts with one pod and the
+	// autoscaler raises it to its minimum within a sync period (15 s):
+	// `rollout status` could pass before that, with the minimum's other
+	// pods not yet Ready.
+	for _, o := range bundleObjects(t, b.dir) {
+		if o.Kind != "HorizontalPodAutoscaler" {
+			continue
+		}
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			out, _, err := n.Kubectl(t, "get", "deployment", o.Spec.ScaleTargetRef.Name, "-n", b.ns, "-o", "jsonpath={.spec.replicas}")
+			var replicas int
+			if err == nil {
+				_, err = fmt.Sscan(out, &replicas)
+			}
+			if err == nil && replicas >= o.Spec.MinReplicas {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("deployment %s has %q replicas 90 s after apply; its HorizontalPodAutoscaler %s wants at least %d (%v)\n%s", o.Spec.ScaleTargetRef.Name, out, o.Metadata.Name, o.Spec.MinReplicas, err, b.state(t, n))
+			}
+			time.Sleep(time.Second)
+		}
+	}
 	for _, d := range deploys {
 		if out, errOut, err := n.Kubectl(t, "rollout", "status", "-n", b.ns, d, "--timeout=180s"); err != nil {
 			t.Fatalf("%s did not roll out: %v\n%s%s\n%s", d, err, out, errOut, b.state(t, n))
