@@ -164,8 +164,16 @@ func (b *bundle) rollingUpdate(t *testing.T, n *nodetest.Node, synctl string) {
 		_ = rep.Write(&sb)
 		return false, sb.String()
 	}
-	if ok, report := walk(); !ok {
-		t.Fatalf("verify through the ClusterIPs fails before the update:\n%s", report)
+	// The Services' endpoints follow the pods (the deleted one's
+	// successor) with a delay: walk until one passes, for up to 60 s.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Second) {
+		ok, report := walk()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verify through the ClusterIPs fails before the update, for 60 s:\n%s", report)
+		}
 	}
 
 	old := b.podNames(t, n, frontend)
