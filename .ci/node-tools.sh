@@ -15,7 +15,8 @@
 #   coredns-COREDNS_VERSION/coredns   from the Go module github.com/coredns/coredns;
 #   pause-HASH/pause                  from internal/nodetest/pause, HASH its source's.
 # The Debian parts it checks: containerd, ctr, runc, the CNI plugins
-# (containernetworking-plugins), etcd (etcd-server), and kubectl.
+# (containernetworking-plugins), nft (nftables), etcd (etcd-server), and
+# kubectl.
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 mod="$repo/tools/kube"
@@ -96,12 +97,12 @@ echo "node-tools: done in $(secs "$start") s"
 [ "${1:-}" = --build-only ] && exit 0
 
 missing=0
-for b in containerd ctr runc etcd kubectl; do
+for b in containerd ctr runc nft etcd kubectl; do
   if command -v "$b" >/dev/null; then
     echo "$b: $(command -v "$b")"
   else
     case "$b" in
-      containerd|ctr) pkg=containerd ;; runc) pkg=runc ;; etcd) pkg=etcd-server ;;
+      containerd|ctr) pkg=containerd ;; runc) pkg=runc ;; nft) pkg=nftables ;; etcd) pkg=etcd-server ;;
       kubectl) pkg="" ;;
     esac
     if [ -n "$pkg" ]; then

@@ -16,14 +16,23 @@
 //   - every volume is writable by the pod's user, and what was written to a
 //     persistent one survives `kubectl rollout restart`;
 //   - every link a service's own process follows resolves through Service
-//     DNS and answers, asked from inside the owner's pod;
+//     DNS and answers, asked from inside the owner's pod in the link's own
+//     form (a URL, host:port, a host beside its port, a postgres URL);
 //   - `synctl verify --forward` passes through a `kubectl port-forward` to
 //     each public Service, before and after the restart.
 //
-// Then the faults, on the minikube bundles, before their namespaces go: a deleted pod comes back with
-// its data, and a rolling update after a spec change (render again,
-// apply again) keeps verify passing throughout, never failing for longer
-// than one readiness probe interval.
+// A Job (voting's seed) must complete: the stand-in job exits non-zero
+// unless every link it follows answers.
+//
+// Then the faults, on the minikube bundles, before their namespaces go: a
+// deleted pod comes back with its data, and a rolling update after a spec
+// change (render again, apply again) keeps verify passing throughout,
+// without a single failed walk (the rendered preStop sleep keeps an old
+// pod serving while the endpoints move; without it connections were
+// refused for 1-4 s).
+//
+// A failed bundle's subtest says which step failed first, and the suite
+// ends with one line per failed bundle.
 //
 // What this does not prove: the routes. No Gateway API or Ingress
 // implementation runs here, so the Gateways, HTTPRoutes and Ingresses are
@@ -41,9 +50,9 @@
 // default pull policy (IfNotPresent; Always for :latest) uses the imported
 // image, and the rendered imagePullPolicy is left as it is.
 //
-// The tests are opt-in, and CI does not run them: they skip unless
-// SYNCTL_NODE_TESTS=1, because the suite takes 5-13 minutes on a shared
-// 2-core machine (over go test's default 10-minute limit when loaded):
+// CI runs them (.ci/run's `go test -timeout 40m ./...` under CI=true);
+// elsewhere they skip unless SYNCTL_NODE_TESTS=1, since they need root and
+// take the host's network rules for minutes:
 //
 //	SYNCTL_NODE_TESTS=1 go test -timeout 30m ./internal/nodetest ./e2e/node
 //

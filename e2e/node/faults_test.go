@@ -84,7 +84,7 @@ func (b *bundle) deletedPodKeepsData(t *testing.T, n *nodetest.Node) {
 				pods, _, _ := n.Kubectl(t, "get", "pods", "-n", b.ns, "-o", "wide")
 				t.Fatalf("%s: no new Ready pod 120 s after its pods %v were deleted:\n%s", svc, old, pods)
 			}
-			time.Sleep(250 * time.Millisecond)
+			time.Sleep(time.Second)
 		}
 		t.Logf("TIMING %s/%s: %s's pods deleted, a new one Ready in %s", b.app.Name, b.target, svc, time.Since(begin).Round(time.Millisecond))
 	}
@@ -95,8 +95,9 @@ func (b *bundle) deletedPodKeepsData(t *testing.T, n *nodetest.Node) {
 // frontend), renders again and applies by the README: the frontend's
 // Deployment rolls its pods while verify walks the app every half second
 // through the Services' ClusterIPs (a port-forward would die with the pod
-// it is bound to). No walk may fail for longer than the frontend's
-// readiness probe interval.
+// it is bound to). No walk may fail: the old pods sleep in preStop, still
+// serving, while the endpoints move to the new ones (without that hook,
+// connections were refused for 1-4 s).
 func (b *bundle) rollingUpdate(t *testing.T, n *nodetest.Node, synctl string) {
 	var spec map[string]any
 	if err := yaml.Unmarshal(b.spec, &spec); err != nil {
@@ -163,8 +164,16 @@ func (b *bundle) rollingUpdate(t *testing.T, n *nodetest.Node, synctl string) {
 		_ = rep.Write(&sb)
 		return false, sb.String()
 	}
-	if ok, report := walk(); !ok {
-		t.Fatalf("verify through the ClusterIPs fails before the update:\n%s", report)
+	// The Services' endpoints follow the pods (the deleted one's
+	// successor) with a delay: walk until one passes, for up to 60 s.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(time.Second) {
+		ok, report := walk()
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("verify through the ClusterIPs fails before the update, for 60 s:\n%s", report)
+		}
 	}
 
 	old := b.podNames(t, n, frontend)
@@ -237,8 +246,8 @@ func (b *bundle) rollingUpdate(t *testing.T, n *nodetest.Node, synctl string) {
 		t.Fatalf("verify still failing at the end of the rollout:\n%s", samples[len(samples)-1].report)
 	}
 	t.Logf("TIMING %s/%s: rolling update of %s done in %s; %d walks, %d passed, longest failure %s (probe interval %ds)", b.app.Name, b.target, frontend, rolled.Round(time.Millisecond), len(samples), passes, worst.Round(time.Millisecond), period)
-	if worst > time.Duration(period)*time.Second {
-		t.Errorf("verify failed for %s during the rolling update, longer than the readiness probe interval (%ds); first failure:\n%s", worst, period, worstReport)
+	if failed := len(samples) - passes; failed > 0 {
+		t.Errorf("verify failed %d of %d times during the rolling update of %s (for up to %s); a rolling update must lose no request; the first failure:\n%s", failed, len(samples), frontend, worst.Round(time.Millisecond), worstReport)
 	}
 }
 

@@ -58,6 +58,22 @@ type bundle struct {
 	need     int
 	// kept is what was written to each persistent volume, by service.
 	kept map[string]string
+	// step is what the bundle's test is doing, for the summary of
+	// failures: a failure deep in a helper still says which check it was.
+	step, failedAt string
+	failed         bool
+	// deploys caches the Deployment of each service, by service.
+	deploys map[string]string
+}
+
+// at records the step the bundle's test has come to, and the step of its
+// first failure (a t.Errorf lets the test go on to later steps).
+func (b *bundle) at(t *testing.T, step string) {
+	t.Helper()
+	if t.Failed() && b.failedAt == "" {
+		b.failedAt = b.step
+	}
+	b.step = step
 }
 
 // flags are the render (and verify) flags that make this bundle.
@@ -145,12 +161,50 @@ func TestBundlesRun(t *testing.T) {
 				defer wg.Done()
 				t.Run(b.app.Name+"/"+b.target, func(t *testing.T) {
 					defer cpu.forget(i)
+					// A cleanup registered first runs last: after the
+					// namespace's deletion, which may fail too.
+					t.Cleanup(func() {
+						if t.Failed() {
+							b.failed = true
+							if b.failedAt == "" {
+								b.failedAt = b.step
+							}
+							t.Logf("FAILED %s/%s first during: %s", b.app.Name, b.target, b.failedAt)
+						}
+					})
 					b.run(t, n, synctl, cpu, i)
 				})
 			}()
 		}
 		wg.Wait()
 	})
+	// Every namespace must go: a finalizer that never clears (a claim, a
+	// bundle's own object) would leave one Terminating for ever.
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		out, errOut, err := n.Kubectl(t, "get", "namespaces", "-o", "name")
+		var left []string
+		for _, b := range bundles {
+			if strings.Contains(out, "namespace/"+b.ns+"\n") {
+				left = append(left, b.ns)
+			}
+		}
+		if err == nil && len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("namespaces %v still there 120 s after the last bundle (%v %s)", left, err, errOut)
+			break
+		}
+		time.Sleep(time.Second)
+	}
+	// One line per failed bundle, whatever the interleaving of the
+	// subtests' logs above.
+	for _, b := range bundles {
+		if b.failed {
+			t.Errorf("%s/%s (namespace %s) failed, first during: %s (its subtest's log says why)", b.app.Name, b.target, b.ns, b.failedAt)
+		}
+	}
 	t.Logf("TIMING whole node suite %s (node up, %d bundles, faults on %s)", time.Since(suite).Round(time.Second), len(bundles), faultTarget)
 }
 
@@ -176,26 +230,49 @@ func (b *bundle) render(t *testing.T, synctl string) {
 // faults (on faultTarget) and deletes its namespace.
 func (b *bundle) run(t *testing.T, n *nodetest.Node, synctl string, cpu *budget, rank int) {
 	specPath := b.specPath
+	b.at(t, "providing the GatewayClasses")
 	provideClasses(t, n, b.dir)
+	b.at(t, "waiting for CPU")
 	waited := time.Now()
 	cpu.acquire(t, rank, b.need)
 	t.Cleanup(func() { cpu.release(b.need) })
 	t.Logf("%dm of the node's %dm CPU for this bundle's pods (waited %s)", b.need, cpu.capacity, time.Since(waited).Round(time.Millisecond))
+	acquired := time.Now()
 	t.Cleanup(func() {
 		// The namespace goes, and its pods with it, before the CPU is
-		// handed to the next bundle.
-		if _, errOut, err := n.Kubectl(t, "delete", "namespace", b.ns, "--wait=true", "--timeout=120s"); err != nil {
+		// handed to the next bundle. The pods go at once rather than
+		// after their preStop sleep: nothing is sent to them any more.
+		// The rest of the namespace (claims, the namespace itself) goes
+		// on without holding CPU; the suite checks at its end that every
+		// namespace has gone.
+		deleted := time.Now()
+		if _, errOut, err := n.Kubectl(t, "delete", "namespace", b.ns, "--wait=false"); err != nil {
 			t.Errorf("deleting namespace %s: %v: %s", b.ns, err, errOut)
+			return
 		}
+		_, _, _ = n.Kubectl(t, "delete", "pods", "--all", "-n", b.ns, "--grace-period=1", "--wait=false")
+		// One watching kubectl rather than a poll: on two shared cores
+		// every kubectl process counts. It says "no matching resources"
+		// when the pods are already gone.
+		if _, errOut, err := n.Kubectl(t, "wait", "--for=delete", "pods", "--all", "-n", b.ns, "--timeout=120s"); err != nil && !strings.Contains(errOut, "no matching resources") {
+			t.Errorf("pods of namespace %s still there 120 s after its deletion: %v: %s\n%s", b.ns, err, errOut, b.state(t, n))
+		}
+		t.Logf("TIMING %s/%s: pods gone %s after the namespace's deletion; %s on the node in all", b.app.Name, b.target, time.Since(deleted).Round(time.Millisecond), time.Since(acquired).Round(time.Second))
 	})
 
 	applied := time.Now()
+	b.at(t, "applying by the README")
 	b.bringUp(t, n)
+	b.at(t, "waiting for every Deployment to roll out and every Job to complete")
 	b.waitRolledOut(t, n)
 	t.Logf("TIMING %s/%s: apply to every pod Ready %s", b.app.Name, b.target, time.Since(applied).Round(time.Millisecond))
+	b.at(t, "checking pods Ready under restricted")
 	b.podsReadyRestricted(t, n)
+	b.at(t, "following links from inside the pods")
 	b.linksResolve(t, n)
+	b.at(t, "writing the volumes")
 	b.writeVolumes(t, n)
+	b.at(t, "verify --forward")
 	b.verifyForwarded(t, n, synctl, specPath)
 
 	// What a persistent volume holds must outlive its pod: restart the
@@ -207,18 +284,24 @@ func (b *bundle) run(t *testing.T, n *nodetest.Node, synctl string, cpu *budget,
 		for _, svc := range slices.Sorted(maps.Keys(b.kept)) {
 			args = append(args, b.deployment(t, n, svc))
 		}
+		b.at(t, "rollout restart")
 		n.MustKubectl(t, args...)
 		b.waitRolledOut(t, n)
 		t.Logf("TIMING %s/%s: rollout restart of %s to Ready %s", b.app.Name, b.target, strings.Join(args[4:], ", "), time.Since(restarted).Round(time.Millisecond))
 		b.podsReadyRestricted(t, n)
+		b.at(t, "reading the volumes after the restart")
 		b.volumesKept(t, n)
+		b.at(t, "verify --forward after the restart")
 		b.verifyForwarded(t, n, synctl, specPath)
 	}
 
 	if b.target == faultTarget && !t.Failed() {
+		b.at(t, "fault: deleting pods")
 		b.deletedPodKeepsData(t, n)
+		b.at(t, "fault: rolling update")
 		b.rollingUpdate(t, n, synctl)
 	}
+	b.at(t, "deleting the namespace")
 }
 
 // bringUp runs the kubectl lines of the README's "Bring it up" section,
@@ -351,16 +434,69 @@ func bundleObjects(t *testing.T, dir string) []object {
 func (b *bundle) waitRolledOut(t *testing.T, n *nodetest.Node) {
 	t.Helper()
 	deploys := strings.Fields(n.MustKubectl(t, "get", "deployments", "-n", b.ns, "-o", "name"))
-	if len(deploys) != len(b.model.Services) {
-		t.Fatalf("namespace %s has %d Deployments, the app has %d services: %v", b.ns, len(deploys), len(b.model.Services), deploys)
+	jobs := strings.Fields(n.MustKubectl(t, "get", "jobs", "-n", b.ns, "-o", "name"))
+	var wantDeploys, wantJobs int
+	for _, s := range b.model.Services {
+		if s.Job {
+			wantJobs++
+		} else {
+			wantDeploys++
+		}
+	}
+	if len(deploys) != wantDeploys || len(jobs) != wantJobs {
+		t.Fatalf("namespace %s has %d Deployments %v and %d Jobs %v; the app has %d long-running services and %d jobs", b.ns, len(deploys), deploys, len(jobs), jobs, wantDeploys, wantJobs)
+	}
+	// An autoscaled Deployment is rendered without replicas (the
+	// autoscaler owns the count), so it starts with one pod and the
+	// autoscaler raises it to its minimum within a sync period (15 s):
+	// `rollout status` could pass before that, with the minimum's other
+	// pods not yet Ready.
+	for _, o := range bundleObjects(t, b.dir) {
+		if o.Kind != "HorizontalPodAutoscaler" {
+			continue
+		}
+		deadline := time.Now().Add(90 * time.Second)
+		for {
+			out, _, err := n.Kubectl(t, "get", "deployment", o.Spec.ScaleTargetRef.Name, "-n", b.ns, "-o", "jsonpath={.spec.replicas}")
+			var replicas int
+			if err == nil {
+				_, err = fmt.Sscan(out, &replicas)
+			}
+			if err == nil && replicas >= o.Spec.MinReplicas {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("deployment %s has %q replicas 90 s after apply; its HorizontalPodAutoscaler %s wants at least %d (%v)\n%s", o.Spec.ScaleTargetRef.Name, out, o.Metadata.Name, o.Spec.MinReplicas, err, b.state(t, n))
+			}
+			time.Sleep(time.Second)
+		}
 	}
 	for _, d := range deploys {
 		if out, errOut, err := n.Kubectl(t, "rollout", "status", "-n", b.ns, d, "--timeout=180s"); err != nil {
-			pods, _, _ := n.Kubectl(t, "get", "pods", "-n", b.ns, "-o", "wide")
-			events, _, _ := n.Kubectl(t, "get", "events", "-n", b.ns, "--sort-by=.lastTimestamp")
-			t.Fatalf("%s did not roll out: %v\n%s%s\npods:\n%s\nevents:\n%s", d, err, out, errOut, pods, events)
+			t.Fatalf("%s did not roll out: %v\n%s%s\n%s", d, err, out, errOut, b.state(t, n))
 		}
 	}
+	// A job (voting's seed) runs once its links answer: it must complete.
+	for _, j := range jobs {
+		if out, errOut, err := n.Kubectl(t, "wait", "-n", b.ns, j, "--for=condition=Complete", "--timeout=180s"); err != nil {
+			logs, _, _ := n.Kubectl(t, "logs", "-n", b.ns, j, "--all-containers", "--tail=20")
+			t.Fatalf("%s did not complete: %v\n%s%s\nits log:\n%s\n%s", j, err, out, errOut, logs, b.state(t, n))
+		}
+	}
+}
+
+// state is the namespace's pods and events, for a failure message.
+func (b *bundle) state(t *testing.T, n *nodetest.Node) string {
+	t.Helper()
+	pods, _, _ := n.Kubectl(t, "get", "pods", "-n", b.ns, "-o", "wide")
+	events, _, _ := n.Kubectl(t, "get", "events", "-n", b.ns, "--sort-by=.lastTimestamp")
+	return "pods:\n" + pods + "\nevents:\n" + events
+}
+
+// isJob says whether service svc runs once (a Job) rather than for ever.
+func (b *bundle) isJob(svc string) bool {
+	s, ok := b.model.Service(svc)
+	return ok && s.Job
 }
 
 // podsReadyRestricted checks that every pod is Ready and that the
@@ -376,6 +512,7 @@ func (b *bundle) podsReadyRestricted(t *testing.T, n *nodetest.Node) {
 		Items []struct {
 			Metadata struct {
 				Name              string
+				Labels            map[string]string
 				DeletionTimestamp *string
 			}
 			Status struct {
@@ -388,11 +525,15 @@ func (b *bundle) podsReadyRestricted(t *testing.T, n *nodetest.Node) {
 	}
 	want := 0
 	for _, s := range b.model.Services {
-		want += max(s.MinReplicas(), 1)
+		if !s.Job {
+			want += max(s.MinReplicas(), 1)
+		}
 	}
 	ready := 0
 	for _, p := range pods.Items {
-		if p.Metadata.DeletionTimestamp != nil {
+		// A job's pod has completed (waitRolledOut saw to it): it is
+		// admitted under the same level, and never Ready again.
+		if p.Metadata.DeletionTimestamp != nil || b.isJob(p.Metadata.Labels["app.kubernetes.io/name"]) {
 			continue
 		}
 		ok := false
@@ -410,13 +551,20 @@ func (b *bundle) podsReadyRestricted(t *testing.T, n *nodetest.Node) {
 	}
 }
 
-// deployment is the Deployment of service svc.
+// deployment is the Deployment of service svc, looked up once.
 func (b *bundle) deployment(t *testing.T, n *nodetest.Node, svc string) string {
 	t.Helper()
+	if d, ok := b.deploys[svc]; ok {
+		return d
+	}
 	out := strings.Fields(n.MustKubectl(t, "get", "deployments", "-n", b.ns, "-l", "app.kubernetes.io/name="+svc, "-o", "name"))
 	if len(out) != 1 {
 		t.Fatalf("service %s: %d Deployments labelled app.kubernetes.io/name=%s in %s, want 1", svc, len(out), svc, b.ns)
 	}
+	if b.deploys == nil {
+		b.deploys = map[string]string{}
+	}
+	b.deploys[svc] = out[0]
 	return out[0]
 }
 
@@ -436,15 +584,29 @@ func (b *bundle) exec(t *testing.T, n *nodetest.Node, svc string, args ...string
 func (b *bundle) linksResolve(t *testing.T, n *nodetest.Node) {
 	t.Helper()
 	for _, svc := range b.model.Services {
+		if svc.Job {
+			// Its pod has exited: the Job's completion (waitRolledOut)
+			// is the proof, since the stand-in job fails unless every
+			// link answers.
+			continue
+		}
 		for _, l := range svc.Links {
 			if l.ResolvedBy == topology.ResolvedByBrowser {
 				continue
 			}
 			to, _ := b.model.Service(l.To)
+			// The built-in app's links are URLs its role stand-ins GET;
+			// another app's stand-in reads its spec and uses the link in
+			// the link's own form (host:port, a host beside its port, a
+			// postgres URL).
+			args := []string{"get", l.Env, to.HealthPath}
+			if b.app.Path != "" {
+				args = []string{"link", l.Env}
+			}
 			var out string
 			var err error
 			for range 10 {
-				if out, err = b.exec(t, n, svc.Name, "get", l.Env, to.HealthPath); err == nil {
+				if out, err = b.exec(t, n, svc.Name, args...); err == nil {
 					break
 				}
 				time.Sleep(time.Second)
@@ -462,7 +624,7 @@ func (b *bundle) linksResolve(t *testing.T, n *nodetest.Node) {
 func (b *bundle) writeVolumes(t *testing.T, n *nodetest.Node) {
 	t.Helper()
 	for _, svc := range b.model.Services {
-		if svc.Storage == nil {
+		if svc.Storage == nil || svc.Job {
 			continue
 		}
 		text := fmt.Sprintf("kept by %s/%s at %s", b.ns, svc.Name, time.Now().Format(time.RFC3339Nano))
@@ -742,7 +904,7 @@ func (b *bundle) cpuNeed(t *testing.T) int {
 	}
 	sum, maxSurge := 0, 0
 	for _, o := range bundleObjects(t, b.dir) {
-		if o.Kind != "Deployment" {
+		if o.Kind != "Deployment" && o.Kind != "Job" {
 			continue
 		}
 		perPod := 0
@@ -755,7 +917,7 @@ func (b *bundle) cpuNeed(t *testing.T) int {
 		}
 		replicas = max(replicas, minReplicas[o.Metadata.Name])
 		sum += perPod * replicas
-		if o.Spec.Strategy.Type != "Recreate" {
+		if o.Kind == "Deployment" && o.Spec.Strategy.Type != "Recreate" {
 			maxSurge = max(maxSurge, perPod*((replicas+3)/4))
 		}
 	}

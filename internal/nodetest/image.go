@@ -26,10 +26,12 @@ type Layer struct {
 	diffID string // "sha256:<hex>" of tar
 }
 
-// File is one regular file of a layer.
+// File is one file of a layer: a regular file, or a symbolic link to Link
+// when that is set (Data and Mode are then unused).
 type File struct {
 	Data []byte
 	Mode fs.FileMode
+	Link string
 }
 
 // Image is a FROM-scratch image: layers and what runs. Ref must name a tag
@@ -78,6 +80,12 @@ func (l *Layer) build() error {
 			}
 		}
 		f := l.Files[name]
+		if f.Link != "" {
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: clean, Linkname: f.Link, Mode: 0o777, ModTime: epoch, Format: tar.FormatPAX}); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: clean, Mode: int64(f.Mode.Perm()), Size: int64(len(f.Data)), ModTime: epoch, Format: tar.FormatPAX}); err != nil {
 			return err
 		}

@@ -16,11 +16,27 @@
 //     kube-controller-manager, kube-scheduler, kube-proxy, CoreDNS and the
 //     pause binary.
 //
-// The node tests are opt-in: Start skips unless SYNCTL_NODE_TESTS=1 (even
-// under CI=true), because the whole suite takes 5-13 minutes on a shared
-// 2-core machine. With it set, a test skips with the command that builds
-// the parts when one is missing, and fails under CI=true. It refuses to start where another kubelet, containerd or
-// kube-proxy is running, because some paths cannot be moved (below).
+// Start runs a node under CI=true or with SYNCTL_NODE_TESTS=1, and skips
+// otherwise with the command that runs the tests: a node takes root, the
+// host's network rules and some fixed paths for minutes, which a plain
+// `go test ./...` on a developer's machine should not do unasked. When it
+// runs, a test skips with the command that builds the parts when one is
+// missing, and fails under CI=true.
+//
+// One node runs on a host at a time: Start takes a lock in
+// /run/synctl-nodetest and waits while another test binary's node holds
+// it (go test runs internal/nodetest and e2e/node side by side). Before it
+// changes anything it records the host's state there (the sysctls, which
+// fixed paths existed); Stop removes the record once everything is undone.
+// A test binary killed before its cleanups leaves the record, and the next
+// Start undoes that node's changes first: the sysctls restored, its
+// containers' processes killed, its bridge, tables, mounts, cgroups and
+// paths removed. It refuses to start where another kubelet, kube-proxy or
+// system containerd is running, or another network holds its pod subnet,
+// because some paths and addresses cannot be moved (below). Its ports are
+// the kernel's free ones and its paths private, so it runs beside
+// internal/kubetest's control planes and a private dockerd
+// (.ci/dockerd.sh), whose containerd has its own socket and namespace.
 //
 // The layout, for whoever debugs it:
 //
@@ -83,7 +99,8 @@ import (
 	"github.com/synctl/synctl/internal/kubetest"
 )
 
-// EnvOptIn must be "1" for a node to start: the node tests are opt-in.
+// EnvOptIn set to "1" runs the node tests outside CI; under CI=true they
+// always run.
 const EnvOptIn = "SYNCTL_NODE_TESTS"
 
 // CoreDNSVersion is the CoreDNS release .ci/node-tools.sh builds.
@@ -195,6 +212,17 @@ func findParts() (parts, error) {
 	return p, nil
 }
 
+// optIn skips t unless the node tests are to run: under CI=true, or with
+// SYNCTL_NODE_TESTS=1. A node takes root, the host's bridge, tables and
+// fixed paths for minutes: not something a plain `go test ./...` on a
+// developer's machine should do unasked.
+func optIn(t testing.TB) {
+	t.Helper()
+	if os.Getenv(EnvOptIn) != "1" && os.Getenv("CI") != "true" {
+		t.Skipf("nodetest: the node tests run under CI=true or with %s=1: run them as root with `%s=1 go test -timeout 30m ./internal/nodetest ./e2e/node`, after getting the parts %s", EnvOptIn, EnvOptIn, HowTo())
+	}
+}
+
 // unavailable skips t, or fails it under CI=true, where the parts are
 // installed and a skip would hide a hole.
 func unavailable(t testing.TB, why string) {
@@ -230,11 +258,7 @@ type Node struct {
 // t (fails it under CI=true) when a part is missing or the host is not fit.
 func Start(t testing.TB) *Node {
 	t.Helper()
-	if os.Getenv(EnvOptIn) != "1" {
-		// Even under CI=true: the suite is not yet fast enough for CI's
-		// go test ./... on a shared 2-core machine.
-		t.Skipf("nodetest: the node tests are opt-in: run them as root with `%s=1 go test -timeout 30m ./internal/nodetest ./e2e/node`, after getting the parts %s", EnvOptIn, HowTo())
-	}
+	optIn(t)
 	if os.Geteuid() != 0 {
 		unavailable(t, "a node needs root (mounts, network namespaces, cgroups); run the tests as root, after "+HowTo())
 	}
@@ -242,10 +266,21 @@ func Start(t testing.TB) *Node {
 	if err != nil {
 		unavailable(t, err.Error())
 	}
+	begin := time.Now()
+	// One node per host: go test runs test binaries side by side, and
+	// the node's bridge, tables and fixed paths are the host's. The lock
+	// goes after Stop (cleanups run last registered first).
+	lockFile, err := lock(t)
+	if err != nil {
+		t.Fatalf("nodetest: %v", err)
+	}
+	t.Cleanup(func() { lockFile.Close() })
+	if err := recoverHost(t, p.nft); err != nil {
+		t.Fatalf("nodetest: %v", err)
+	}
 	if why := foreignOwner(); why != "" {
 		unavailable(t, why)
 	}
-	begin := time.Now()
 	// A short path: unix socket paths are limited to 108 bytes.
 	dir, err := os.MkdirTemp("", "synctl-node-")
 	if err != nil {
@@ -260,6 +295,11 @@ func Start(t testing.TB) *Node {
 			n.made = append(n.made, path)
 		}
 	}
+	// Written before anything changes, so that the next Start can undo
+	// what this node did should this test binary die before Stop.
+	if err := n.writeState(); err != nil {
+		t.Fatalf("nodetest: recording the host's state: %v", err)
+	}
 	n.Cluster = kubetest.StartWith(t, kubetest.Options{APIServerArgs: []string{
 		// The kubelet listens on 127.0.0.1 only: reach it by the node's
 		// name, localhost.
@@ -268,9 +308,6 @@ func Start(t testing.TB) *Node {
 	// Registered after kubetest's cleanup, so it runs first: the node
 	// stops while its API server still answers.
 	t.Cleanup(func() {
-		if t.Failed() {
-			n.logTails(t.Logf)
-		}
 		begin := time.Now()
 		if err := n.Stop(t); err != nil {
 			t.Errorf("nodetest: stopping the node: %v", err)
@@ -331,6 +368,21 @@ func foreignOwner() string {
 					c.Close()
 					return fmt.Sprintf("a containerd (pid %d) listens on /run/containerd/containerd.sock: its shims and runc state share /run/containerd with the node's; stop it first (service containerd stop)", pid)
 				}
+			}
+		}
+	}
+	// The pods' subnet must be the node's alone (a kind or minikube
+	// network, another CNI's bridge).
+	_, subnet, _ := net.ParseCIDR(podSubnet)
+	ifaces, _ := net.Interfaces()
+	for _, ifc := range ifaces {
+		if ifc.Name == bridgeName {
+			continue // a killed run's, removed by the start
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if ipn, ok := a.(*net.IPNet); ok && subnet.Contains(ipn.IP) {
+				return fmt.Sprintf("interface %s has %s, in the node's pod subnet %s: another cluster's network is in the way; remove it first", ifc.Name, ipn, podSubnet)
 			}
 		}
 	}
@@ -612,6 +664,10 @@ func (n *Node) Stop(t testing.TB) error {
 		return nil
 	}
 	n.stopped = true
+	// The logs go with Dir: show them first.
+	if t.Failed() {
+		n.logTails(t.Logf)
+	}
 	var errs []error
 	// No new pods: the controllers stop first.
 	for _, name := range []string{"kube-controller-manager", "kube-scheduler"} {
@@ -629,7 +685,14 @@ func (n *Node) Stop(t testing.TB) error {
 	errs = append(errs, n.stopProc("containerd"))
 	n.killShims()
 	errs = append(errs, n.cleanHost()...)
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		// The record stays: the next Start tries again.
+		return err
+	}
+	if err := os.Remove(statePath()); err != nil {
+		return fmt.Errorf("removing the host's record: %w", err)
+	}
+	return nil
 }
 
 // drain deletes every pod through the API and waits until containerd runs

@@ -105,8 +105,10 @@ func TestCheckRef(t *testing.T) {
 // name from inside the pod. Then it stops the node and checks that the
 // host is as it was.
 func TestNodeRunsPods(t *testing.T) {
-	before := readSysctls()
 	n := Start(t)
+	// As the node recorded them before it changed anything (after
+	// undoing what a killed run may have left).
+	before := n.sysctls
 	n.AddVolumes(t, 1, "1Gi")
 	bin := standinBin(t)
 	img := Image{Ref: "synctl-nodetest/smoke-web:1", Layers: []*Layer{bin}, Entrypoint: []string{StandinBinary, "web"}}
@@ -220,4 +222,79 @@ func mapsEqual(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestRecoverHost plays the next Start after a test binary died with its
+// node up: the record it left names a sysctl the node changed, a
+// directory and the bridge; recoverHost must restore and remove them all,
+// and the record with them.
+func TestRecoverHost(t *testing.T) {
+	optIn(t)
+	if os.Geteuid() != 0 {
+		unavailable(t, "recovering a node's host changes needs root; run the tests as root")
+	}
+	p, err := findParts()
+	if err != nil {
+		unavailable(t, err.Error())
+	}
+	// The host's lock, as a node's: the bridge is the host's one.
+	lockFile, err := lock(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lockFile.Close() })
+	// The record in a directory of the test's own.
+	real := stateDir
+	stateDir = t.TempDir()
+	t.Cleanup(func() { stateDir = real })
+	const name = "kernel/panic_on_oops"
+	data, err := os.ReadFile("/proc/sys/" + name)
+	if err != nil {
+		t.Skipf("no %s here: %v", name, err)
+	}
+	before := strings.TrimSpace(string(data))
+	changed := "1"
+	if before == "1" {
+		changed = "0"
+	}
+	dir, err := os.MkdirTemp("", "synctl-node-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{Dir: dir, sock: dir + "/containerd/containerd.sock", sysctls: map[string]string{name: before}, netnsBefore: listDir("/run/netns"), iptablesBefore: kubeChains()}
+	if err := n.writeState(); err != nil {
+		t.Fatal(err)
+	}
+	// What the dead node left: the sysctl changed, its bridge, its files.
+	if err := os.WriteFile("/proc/sys/"+name, []byte(changed), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.WriteFile("/proc/sys/"+name, []byte(before), 0o644) })
+	if err := n.bridge(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "delete", bridgeName).Run() })
+	if err := os.WriteFile(dir+"/left", []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := recoverHost(t, p.nft); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile("/proc/sys/" + name); strings.TrimSpace(string(got)) != before {
+		t.Errorf("%s = %s after the recovery, want %s as before the dead node", name, got, before)
+	}
+	if _, err := net.InterfaceByName(bridgeName); err == nil {
+		t.Errorf("the bridge %s is still there", bridgeName)
+	}
+	if _, err := os.Stat(dir); err == nil {
+		t.Errorf("the dead node's directory %s is still there", dir)
+	}
+	if s, err := readState(); err != nil || s != nil {
+		t.Errorf("the record is still there (%v, %v)", s, err)
+	}
+	// With no record, there is nothing to do.
+	if err := recoverHost(t, p.nft); err != nil {
+		t.Errorf("recoverHost with no record: %v", err)
+	}
 }

@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -90,14 +92,48 @@ func AppImages(t testing.TB, m *topology.Model, spec []byte) (map[string]string,
 		} else {
 			img.Layers = append(img.Layers, specLayer)
 			img.Entrypoint = []string{StandinBinary, "app", "/app.yaml", svc.Name}
+			// A readiness or liveness command (voting's db: pg_isready)
+			// names a program of the real image: the stand-in answers
+			// under that name too, on PATH for a bare name, and reads its
+			// spec and service from the environment.
+			img.Env = []string{"PATH=/usr/local/bin:/usr/bin:/bin", "STANDIN_SPEC=/app.yaml", "STANDIN_SERVICE=" + svc.Name}
+			if l := healthLinks(&svc); l != nil {
+				img.Layers = append(img.Layers, l)
+			}
 		}
 		h := sha256.New()
 		h.Write(bin.Files["standin"].Data)
 		h.Write(spec)
 		h.Write([]byte(strings.Join(img.Entrypoint, "\x00")))
+		h.Write([]byte(strings.Join(img.Env, "\x00")))
+		for _, l := range img.Layers[1:] {
+			for _, name := range slices.Sorted(maps.Keys(l.Files)) {
+				h.Write([]byte(name + "\x00" + l.Files[name].Link + "\x00"))
+			}
+		}
 		img.Ref = fmt.Sprintf("synctl-nodetest/%s-%s:%s", m.Name, svc.Name, hex.EncodeToString(h.Sum(nil))[:12])
 		refs[svc.Name] = img.Ref
 		images = append(images, img)
 	}
 	return refs, images
+}
+
+// healthLinks is a layer of links to the stand-in under the names of the
+// service's probe commands, or nil when it has none.
+func healthLinks(svc *topology.Service) *Layer {
+	files := map[string]File{}
+	for _, p := range []*topology.Probe{svc.Readiness, svc.Liveness} {
+		if p == nil || len(p.Command) == 0 {
+			continue
+		}
+		at := p.Command[0]
+		if !strings.HasPrefix(at, "/") {
+			at = "/usr/local/bin/" + at
+		}
+		files[strings.TrimPrefix(at, "/")] = File{Link: StandinBinary}
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	return &Layer{Files: files}
 }

@@ -314,3 +314,20 @@ func serveApp(m *topology.Model, svc *topology.Service, getenv func(string) stri
 	}
 	return <-errc
 }
+
+// Reach uses the link of service whose variable is env once, as the
+// service's own process would (an HTTP GET of the linked service's health
+// path for a URL, the greeting of a TCP port otherwise), and says what
+// answered. The node tests run it inside a pod (`standin link ENV`).
+func Reach(ctx context.Context, m *topology.Model, service, env string, getenv func(string) string) (string, error) {
+	svc, ok := m.Service(service)
+	if !ok {
+		return "", fmt.Errorf("%q is not a service of app %s", service, m.Name)
+	}
+	for _, l := range serviceLinks(svc) {
+		if l.Env == env {
+			return reach(ctx, m, l, getenv, &http.Client{Timeout: 5 * time.Second})
+		}
+	}
+	return "", fmt.Errorf("service %s has no link that another service answers in $%s", service, env)
+}

@@ -16,6 +16,10 @@
 //	standin keep DIR TEXT          write TEXT to DIR/synctl-kept.txt (is DIR writable?)
 //	standin kept DIR               print DIR/synctl-kept.txt
 //	standin get ENV PATH           GET the URL in $ENV plus PATH; exit 1 unless 200
+//	standin link ENV               with STANDIN_SPEC and STANDIN_SERVICE set: use the
+//	                               service's link in $ENV once, in the link's own form
+//	                               (a URL, host:port, a host beside its port); exit 1
+//	                               unless the linked service answers
 //
 // The binary is multi-call: invoked under any name other than "standin"
 // (argv[0]), it is the service's health command. A spec's readiness command
@@ -28,9 +32,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,7 +55,7 @@ const (
 	serviceEnv = "STANDIN_SERVICE"
 )
 
-const usage = "usage: standin web|api|crawler | standin app SPEC SERVICE | standin keep DIR TEXT | standin kept DIR | standin get ENV PATH"
+const usage = "usage: standin web|api|crawler | standin app SPEC SERVICE | standin keep DIR TEXT | standin kept DIR | standin get ENV PATH | standin link ENV"
 
 // keptFile is the file keep writes and kept reads.
 const keptFile = "synctl-kept.txt"
@@ -76,6 +82,8 @@ func main() {
 		os.Stdout.Write(data)
 	case args[0] == "get" && len(args) == 3:
 		get(args[1], args[2])
+	case args[0] == "link" && len(args) == 2:
+		link(args[1])
 	case len(args) == 1:
 		serve(args[0], func() error { return standin.Main(args[0], os.Getenv) })
 	default:
@@ -149,6 +157,37 @@ func get(env, path string) {
 	if resp.StatusCode != http.StatusOK {
 		os.Exit(1)
 	}
+}
+
+// link uses the service's link in $env once, from inside its container.
+func link(env string) {
+	spec, service := os.Getenv(specEnv), os.Getenv(serviceEnv)
+	if spec == "" || service == "" {
+		fail(2, specEnv+" and "+serviceEnv+" must be set for link")
+	}
+	data, err := os.ReadFile(spec)
+	if err != nil {
+		fail(1, err.Error())
+	}
+	m, err := topology.Decode(spec, data)
+	if err != nil {
+		fail(1, err.Error())
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	got, err := standin.Reach(ctx, m, service, env, os.Getenv)
+	if err != nil {
+		fail(1, fmt.Sprintf("%s: $%s=%s: %v", service, env, redactEnv(os.Getenv(env)), err))
+	}
+	fmt.Printf("%s: $%s: %s\n", service, env, got)
+}
+
+// redactEnv hides a URL's password, for messages.
+func redactEnv(v string) string {
+	if u, err := url.Parse(v); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return v
 }
 
 // serveApp serves service of the app whose spec is at spec; a job exits 0
