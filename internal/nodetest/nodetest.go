@@ -135,7 +135,7 @@ func pauseHash() string {
 // Timeouts, generous for a small shared machine.
 const (
 	startTimeout = 2 * time.Minute
-	stopTimeout  = 15 * time.Second
+	stopTimeout  = 60 * time.Second // as kubetest's: a loaded machine
 	drainTimeout = 60 * time.Second
 )
 
