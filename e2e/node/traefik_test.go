@@ -130,6 +130,14 @@ func TestRoutesThroughTraefik(t *testing.T) {
 			refs, imgs = nodetest.AppImages(t, m, spec)
 		}
 		n.Import(t, imgs)
+		volumes := 0
+		for _, svc := range m.Services {
+			if svc.Storage != nil && svc.Storage.Persistent {
+				volumes++
+			}
+		}
+		// One set per target: each bundle claims its own.
+		n.AddVolumes(t, 2*volumes, "100Gi")
 		for _, tg := range []string{"minikube", "ingress"} {
 			b := &bundle{app: app, target: tg, ns: m.Name + "-traefik-" + tg, spec: spec, model: m, refs: refs, kept: map[string]string{}}
 			t.Run(app.Name+"/"+tg, func(t *testing.T) {
