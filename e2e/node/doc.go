@@ -37,8 +37,11 @@
 // What this does not prove: the routes. No Gateway API or Ingress
 // implementation runs here, so the Gateways, HTTPRoutes and Ingresses are
 // proven by admission only (e2e/kube), and verify reaches the public
-// services through port-forwards, which its report says. NetworkPolicies
-// are not enforced either (the bridge CNI plugin has no policy engine), so
+// services through port-forwards, which its report says. (The opt-in
+// TestRoutesThroughTraefik, SYNCTL_TRAEFIK_TESTS=1 and not run by CI, does
+// walk the built-in app's minikube and ingress routes through Traefik,
+// with only the class's controller swapped: see its doc comment.)
+// NetworkPolicies are not enforced either (the bridge CNI plugin has no policy engine), so
 // a link that passes here could still be blocked by a policy on a cluster
 // that enforces them.
 //
