@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/template"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -19,8 +18,8 @@ import (
 const DockerRunFileName = "docker-run.sh"
 
 // Templates are parsed once per process; executing one is safe concurrently.
-var dockerRunTemplate = sync.OnceValues(func() (*template.Template, error) {
-	return templates.Parse("docker-run.sh.tmpl", template.FuncMap{"quote": templates.ShellQuote})
+var dockerRunTemplate = sync.OnceValues(func() (*templates.Template, error) {
+	return templates.Parse("docker-run.sh.tmpl", templates.FuncMap{"quote": templates.ShellQuote})
 })
 
 type runContainer struct {

@@ -6,13 +6,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/template"
 
 	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/templates"
 )
 
-var nginxConfTemplate = sync.OnceValues(func() (*template.Template, error) {
+var nginxConfTemplate = sync.OnceValues(func() (*templates.Template, error) {
 	return templates.Parse("nginx.conf.tmpl", nil)
 })
 

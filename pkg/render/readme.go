@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"text/template"
 
 	"github.com/synctl/synctl/pkg/topology"
 	"github.com/synctl/synctl/templates"
@@ -14,8 +13,8 @@ import (
 // ReadmeFileName is every bundle's README.
 const ReadmeFileName = "README.md"
 
-var readmeTemplate = sync.OnceValues(func() (*template.Template, error) {
-	return templates.Parse("README.md.tmpl", template.FuncMap{"join": strings.Join})
+var readmeTemplate = sync.OnceValues(func() (*templates.Template, error) {
+	return templates.Parse("README.md.tmpl", templates.FuncMap{"join": strings.Join})
 })
 
 // Step is one step of bringing a bundle up, as its README shows it.
