@@ -219,6 +219,7 @@ func composeUpApp(t *testing.T, e *dockertest.Engine, target, dir string, w topo
 	e.BuildAppImages(t, dir, spec)
 	t.Cleanup(func() { s.composeDown(t) })
 	block := bringUpSection(t, dir)
+	waitPortsFree(t, dir)
 	start := time.Now()
 	s.e.Must(t, dockertest.Cmd{Dir: dir, Env: s.env(), Args: []string{"sh", "-eu", "-c", block}})
 	t.Logf("TIMING %s: README bring-up (compose, project %s) took %v", target, s.project, time.Since(start).Round(time.Millisecond))
@@ -289,6 +290,7 @@ func scriptUp(t *testing.T, e *dockertest.Engine, target string) *stack {
 		}
 	}
 	e.BuildImages(t, dir)
+	waitPortsFree(t, dir)
 	volumesBefore := strings.Fields(e.Docker(t, "volume", "ls", "-q"))
 	t.Cleanup(func() {
 		if t.Failed() {
