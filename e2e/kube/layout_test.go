@@ -14,15 +14,28 @@ import (
 	"github.com/synctl/synctl/pkg/target"
 )
 
-// TestLayoutsApply applies every app's Kustomize overlays (`kubectl apply
-// --server-side -k overlays/<target>`, as the layout's README says) and
-// Helm charts (`helm template | kubectl apply --server-side -f -`, with
-// Helm's own engine and the chart's default values) to a fresh control
-// plane per app and target, one after the other, and checks after each
-// that the server holds exactly the objects of the target's plain render:
-// as many applied, every one found, and `kubectl diff` of the plain bundle
-// against the server empty.
-func TestLayoutsApply(t *testing.T) {
+// TestBundleOnItsCluster gives each app's bundle of each Kubernetes target
+// a fresh control plane of its own and takes it through three steps, one
+// after the other, on that one cluster (a control plane takes seconds to
+// start, the checks milliseconds):
+//
+//  1. readme: the README's kubectl commands bring the bundle up from
+//     nothing (readmeCommands).
+//  2. pod-security: a Pod made from every pod template is admitted under
+//     the namespace's `restricted` level (podsAdmitted).
+//  3. kustomize-and-helm: the app's Kustomize overlay for the target
+//     (`kubectl apply --server-side -k overlays/<target>`, as the layout's
+//     README says) and then the target's Helm chart (`helm template |
+//     kubectl apply --server-side -f -`, with Helm's own engine and the
+//     chart's default values) are applied onto those objects with the same
+//     field manager, and after each the server must hold exactly the
+//     objects of the plain render: as many applied, every one found, and
+//     `kubectl diff` of the plain bundle against the server empty. Applying
+//     onto the README's objects loses nothing: a field the plain bundle set
+//     and a layout does not would be removed (the manager is the same) and
+//     show in the diff, and an object a layout lacks or adds changes the
+//     count.
+func TestBundleOnItsCluster(t *testing.T) {
 	for _, app := range bundletest.Apps(t) {
 		var tgs []target.Target
 		var bundles []*render.Bundle
@@ -48,20 +61,27 @@ func TestLayoutsApply(t *testing.T) {
 			t.Run(app.Name+"/"+tg.Name(), func(t *testing.T) {
 				t.Parallel()
 				c := freshCluster(t)
-				overlay := filepath.Join(kdir, layout.OverlaysDir, tg.Name())
-				out := c.MustKubectl(t, "apply", "--server-side", fieldManager, "-k", overlay)
-				sameAsPlain(t, c, "kubectl apply -k "+overlay, out, plainDir, want)
-
-				// The chart goes onto the same objects, with the same field
-				// manager: a field the overlay set and the chart does not
-				// would be removed, an object the chart adds counted, and
-				// either shows in the checks against the plain bundle.
-				stream := helmtest.Template(t, chartDir, nil, nil)
-				out, errOut, err := c.KubectlStdin(t, stream, "apply", "--server-side", fieldManager, "-f", "-")
-				if err != nil {
-					t.Fatalf("helm template %s | kubectl apply --server-side -f -: %v\n%s%s", chartDir, err, out, errOut)
+				if !t.Run("readme", func(t *testing.T) { readmeCommands(t, c, plainDir) }) {
+					return // the steps below start from the README's objects
 				}
-				sameAsPlain(t, c, "helm template | kubectl apply", out, plainDir, want)
+				t.Run("pod-security", func(t *testing.T) { podsAdmitted(t, c, plainDir) })
+				t.Run("kustomize-and-helm", func(t *testing.T) {
+					overlay := filepath.Join(kdir, layout.OverlaysDir, tg.Name())
+					out := c.MustKubectl(t, "apply", "--server-side", fieldManager, "-k", overlay)
+					sameAsPlain(t, c, "kubectl apply -k "+overlay, out, plainDir, want)
+
+					// The chart goes onto the same objects, with the same
+					// field manager: a field the overlay set and the chart
+					// does not would be removed, an object the chart adds
+					// counted, and either shows in the checks against the
+					// plain bundle.
+					stream := helmtest.Template(t, chartDir, nil, nil)
+					out, errOut, err := c.KubectlStdin(t, stream, "apply", "--server-side", fieldManager, "-f", "-")
+					if err != nil {
+						t.Fatalf("helm template %s | kubectl apply --server-side -f -: %v\n%s%s", chartDir, err, out, errOut)
+					}
+					sameAsPlain(t, c, "helm template | kubectl apply", out, plainDir, want)
+				})
 			})
 		}
 	}

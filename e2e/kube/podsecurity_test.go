@@ -9,84 +9,65 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/synctl/synctl/internal/bundletest"
-	"github.com/synctl/synctl/pkg/target"
+	"github.com/synctl/synctl/internal/kubetest"
 )
 
-// TestPodsAdmittedRestricted: the API server admits a Deployment whose pod
-// template breaks the namespace's Pod Security level with a warning only;
-// it rejects the Pods. So for every app with more than HTTP services (the
-// voting app: a database with its own user and scratch paths, a worker, a
-// job) the bundle is applied, then a Pod made from each pod template is
-// created with --dry-run=server in its namespace, which enforces
-// `restricted`. Neither the apply nor any Pod may draw a PodSecurity
-// complaint.
-func TestPodsAdmittedRestricted(t *testing.T) {
-	for _, app := range bundletest.Apps(t) {
-		if app.Name != "voting" {
-			continue
-		}
-		for _, tg := range kubeTargets() {
-			t.Run(app.Name+"/"+tg, func(t *testing.T) {
-				t.Parallel()
-				dir := bundletest.Write(t, app.Render(t, tg, target.Overrides{}))
-				c := freshCluster(t)
-				out, errOut, err := c.Kubectl(t, "apply", "--server-side", fieldManager, "-f", dir)
-				if err != nil {
-					t.Fatalf("kubectl apply: %v\n%s%s", err, out, errOut)
+// podsAdmitted: the API server admits a Deployment whose pod template
+// breaks the namespace's Pod Security level with a warning only; it
+// rejects the Pods. So a Pod made from each pod template of the bundle in
+// dir (Deployments, StatefulSets, Jobs; a database with its own user and
+// scratch paths among them) is created with --dry-run=server in its
+// namespace on c, where the bundle is applied and its namespace enforces
+// `restricted`. No Pod may draw a Pod Security complaint, and a control
+// Pod with no securityContext must be refused.
+func podsAdmitted(t *testing.T, c *kubetest.Cluster, dir string) {
+	t.Helper()
+	pods := 0
+	accounts := map[string]bool{}
+	for f, docs := range bundleDocs(t, dir) {
+		for _, doc := range docs {
+			pod, name, ok := podOf(t, f, doc)
+			if !ok {
+				continue
+			}
+			pods++
+			// No controller manager runs here to make each
+			// namespace's default ServiceAccount, which Pod
+			// admission looks up: make the one the Pod uses.
+			ns, sa := podAccount(t, pod)
+			if !accounts[ns+"/"+sa] {
+				accounts[ns+"/"+sa] = true
+				if out, errOut, err := c.Kubectl(t, "create", "serviceaccount", sa, "-n", ns); err != nil && !strings.Contains(errOut, "AlreadyExists") {
+					t.Fatalf("kubectl create serviceaccount %s -n %s: %v\n%s%s", sa, ns, err, out, errOut)
 				}
-				if strings.Contains(out+errOut, "PodSecurity") {
-					t.Errorf("kubectl apply drew PodSecurity warnings:\n%s", errOut)
-				}
-				pods := 0
-				accounts := map[string]bool{}
-				for f, docs := range bundleDocs(t, dir) {
-					for _, doc := range docs {
-						pod, name, ok := podOf(t, f, doc)
-						if !ok {
-							continue
-						}
-						pods++
-						// No controller manager runs here to make each
-						// namespace's default ServiceAccount, which Pod
-						// admission looks up: make the one the Pod uses.
-						ns, sa := podAccount(t, pod)
-						if !accounts[ns+"/"+sa] {
-							accounts[ns+"/"+sa] = true
-							if out, errOut, err := c.Kubectl(t, "create", "serviceaccount", sa, "-n", ns); err != nil && !strings.Contains(errOut, "AlreadyExists") {
-								t.Fatalf("kubectl create serviceaccount %s -n %s: %v\n%s%s", sa, ns, err, out, errOut)
-							}
-						}
-						pf := filepath.Join(t.TempDir(), name+".yaml")
-						if err := os.WriteFile(pf, pod, 0o644); err != nil {
-							t.Fatal(err)
-						}
-						out, errOut, err := c.Kubectl(t, "create", "--dry-run=server", "-f", pf)
-						if err != nil || strings.Contains(errOut, "PodSecurity") {
-							t.Errorf("a Pod of %s is not admitted under its namespace's Pod Security level: %v\n%s%s", name, err, out, errOut)
-						}
-					}
-				}
-				if pods == 0 {
-					t.Fatal("no pod templates in the bundle")
-				}
-				// The control: a Pod with no securityContext (root allowed,
-				// privilege escalation, every default capability, no
-				// seccomp profile) in the same namespace must be refused by
-				// Pod Security, or the passes above prove nothing.
-				for a := range accounts {
-					ns, _, _ := strings.Cut(a, "/")
-					bad := fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {name: pss-control, namespace: %s}\nspec:\n  containers:\n  - name: c\n    image: example/c:1\n", ns)
-					_, errOut, err := c.KubectlStdin(t, []byte(bad), "create", "--dry-run=server", "-f", "-")
-					if err == nil || !strings.Contains(errOut, "PodSecurity") {
-						t.Errorf("a Pod with no securityContext in namespace %s was not refused by Pod Security (err %v): %s", ns, err, errOut)
-					}
-					break
-				}
-				t.Logf("%d pod templates admitted as Pods (dry run)", pods)
-			})
+			}
+			pf := filepath.Join(t.TempDir(), name+".yaml")
+			if err := os.WriteFile(pf, pod, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, errOut, err := c.Kubectl(t, "create", "--dry-run=server", "-f", pf)
+			if err != nil || strings.Contains(errOut, "PodSecurity") {
+				t.Errorf("a Pod of %s is not admitted under its namespace's Pod Security level: %v\n%s%s", name, err, out, errOut)
+			}
 		}
 	}
+	if pods == 0 {
+		t.Fatal("no pod templates in the bundle")
+	}
+	// The control: a Pod with no securityContext (root allowed,
+	// privilege escalation, every default capability, no
+	// seccomp profile) in the same namespace must be refused by
+	// Pod Security, or the passes above prove nothing.
+	for a := range accounts {
+		ns, _, _ := strings.Cut(a, "/")
+		bad := fmt.Sprintf("apiVersion: v1\nkind: Pod\nmetadata: {name: pss-control, namespace: %s}\nspec:\n  containers:\n  - name: c\n    image: example/c:1\n", ns)
+		_, errOut, err := c.KubectlStdin(t, []byte(bad), "create", "--dry-run=server", "-f", "-")
+		if err == nil || !strings.Contains(errOut, "PodSecurity") {
+			t.Errorf("a Pod with no securityContext in namespace %s was not refused by Pod Security (err %v): %s", ns, err, errOut)
+		}
+		break
+	}
+	t.Logf("%d pod templates admitted as Pods (dry run)", pods)
 }
 
 // podOf makes a Pod of the pod template of a Deployment, StatefulSet or Job

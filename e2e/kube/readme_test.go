@@ -11,54 +11,48 @@ import (
 	gwv1 "sigs.k8s.io/gateway-api/apis/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/synctl/synctl/internal/bundletest"
 	"github.com/synctl/synctl/internal/kubetest"
-	"github.com/synctl/synctl/pkg/target"
 )
 
-// TestReadmeCommands runs every kubectl line of each Kubernetes bundle's
-// README "Bring it up" section, word for word, in the bundle directory, on
-// a fresh control plane: the commands a user copies must work. Lines for
-// other programs (minikube, helm, gcloud) need a real cloud or VM and are
-// logged as not run; `kubectl wait` for a controller's Deployment waits on
-// a kubelet this control plane has not, so it is replaced by a check that
-// the Deployment it names is the one the README's install step creates.
-func TestReadmeCommands(t *testing.T) {
-	for _, app := range bundletest.Apps(t) {
-		for _, tg := range kubeTargets() {
-			t.Run(app.Name+"/"+tg, func(t *testing.T) {
-				t.Parallel()
-				dir := bundletest.Write(t, app.Render(t, tg, target.Overrides{}))
-				c := freshCluster(t)
-				// What the cloud or add-on provides before the bundle is
-				// applied: GKE's GatewayClass, which the README checks for.
-				provideClasses(t, c, dir)
-				ran := 0
-				for _, line := range bringUpLines(t, dir) {
-					cmd := strings.TrimSpace(strings.SplitN(line, "#", 2)[0])
-					switch {
-					case cmd == "" || !strings.HasPrefix(cmd, "kubectl "):
-						t.Logf("not run here (needs a real VM or cloud): %s", line)
-						continue
-					case strings.HasPrefix(cmd, "kubectl wait "):
-						t.Logf("not run here (waits for a controller's pods, which need a kubelet): %s", line)
-						continue
-					}
-					out, err := runShell(t, c, dir, cmd)
-					if err != nil {
-						t.Fatalf("README command %q failed: %v\n%s", cmd, err, out)
-					}
-					t.Logf("$ %s\n%s", cmd, out)
-					ran++
-				}
-				if ran == 0 {
-					t.Fatal("the README has no kubectl command to run")
-				}
-				serverState(t, c, dir, bundleObjects(t, dir))
-				diffEmpty(t, c, dir)
-			})
+// readmeCommands runs every kubectl line of the bundle's README "Bring it
+// up" section, word for word, in the bundle directory dir, on c, a fresh
+// control plane: the commands a user copies must work, bring every object
+// of the bundle, and draw no Pod Security warning. Lines for other
+// programs (minikube, helm, gcloud) need a real cloud or VM and are logged
+// as not run; `kubectl wait` for a controller's Deployment waits on a
+// kubelet this control plane has not, so it is not run either (the node
+// tests run it).
+func readmeCommands(t *testing.T, c *kubetest.Cluster, dir string) {
+	t.Helper()
+	// What the cloud or add-on provides before the bundle is applied:
+	// GKE's GatewayClass, which the README checks for.
+	provideClasses(t, c, dir)
+	ran := 0
+	for _, line := range bringUpLines(t, dir) {
+		cmd := strings.TrimSpace(strings.SplitN(line, "#", 2)[0])
+		switch {
+		case cmd == "" || !strings.HasPrefix(cmd, "kubectl "):
+			t.Logf("not run here (needs a real VM or cloud): %s", line)
+			continue
+		case strings.HasPrefix(cmd, "kubectl wait "):
+			t.Logf("not run here (waits for a controller's pods, which need a kubelet): %s", line)
+			continue
 		}
+		out, err := runShell(t, c, dir, cmd)
+		if err != nil {
+			t.Fatalf("README command %q failed: %v\n%s", cmd, err, out)
+		}
+		if strings.Contains(out, "PodSecurity") {
+			t.Errorf("README command %q drew Pod Security warnings:\n%s", cmd, out)
+		}
+		t.Logf("$ %s\n%s", cmd, out)
+		ran++
 	}
+	if ran == 0 {
+		t.Fatal("the README has no kubectl command to run")
+	}
+	serverState(t, c, dir, bundleObjects(t, dir))
+	diffEmpty(t, c, dir)
 }
 
 // bringUpLines are the lines of the README's shell blocks under "Bring it up".
