@@ -67,83 +67,75 @@ func freshCluster(t *testing.T) *kubetest.Cluster {
 }
 
 // TestServerSideApply applies every app's bundle of every Kubernetes target,
-// in the spec's namespace and with --namespace other, to a fresh control
-// plane: fresh, because whether a bundle brings everything it needs
-// (namespaces first) is the point, and the bundles share cluster-scoped
-// names. In the spec's namespace the first apply is the directory's
-// (`kubectl apply -f DIR`); with --namespace other it is what `synctl
-// render` prints without --out, piped to `kubectl apply -f -`, and the
-// directory's applies that follow must find nothing to change.
+// rendered with --namespace other, to a fresh control plane: fresh, because
+// whether a bundle brings everything it needs (namespaces first) is the
+// point, and the bundles share cluster-scoped names. The first apply is
+// what `synctl render` prints without --out, piped to `kubectl apply -f -`;
+// the directory's applies that follow must find nothing to change
+// (fixedPoint). The bundles in the spec's namespace go the same way in
+// TestBundleOnItsCluster, their first apply the README's.
 func TestServerSideApply(t *testing.T) {
+	const ns = "other"
 	for _, app := range bundletest.Apps(t) {
 		for _, tg := range kubeTargets() {
-			for _, ns := range []string{"", "other"} {
-				name := app.Name + "/" + tg + "/spec-namespace"
-				if ns != "" {
-					name = app.Name + "/" + tg + "/namespace-" + ns
+			t.Run(app.Name+"/"+tg+"/namespace-"+ns, func(t *testing.T) {
+				t.Parallel()
+				b := app.Render(t, tg, target.Overrides{Namespace: ns})
+				dir := bundletest.Write(t, b)
+				want := bundleObjects(t, dir)
+				c := freshCluster(t)
+				requireNamespaces(t, tg, want)
+
+				start := time.Now()
+				out, errOut, err := c.KubectlStdin(t, bundletest.Stream(t, b), "apply", "--server-side", fieldManager, "-f", "-")
+				if err != nil {
+					t.Fatalf("synctl render --target %s --namespace %s | kubectl apply --server-side -f -: %v\n%s%s", tg, ns, err, out, errOut)
 				}
-				t.Run(name, func(t *testing.T) {
-					t.Parallel()
-					b := app.Render(t, tg, target.Overrides{Namespace: ns})
-					dir := bundletest.Write(t, b)
-					want := bundleObjects(t, dir)
-					c := freshCluster(t)
-					requireNamespaces(t, tg, want)
-
-					start := time.Now()
-					var out string
-					if ns == "" {
-						out = c.MustKubectl(t, "apply", "--server-side", fieldManager, "-f", dir)
-					} else {
-						var errOut string
-						var err error
-						out, errOut, err = c.KubectlStdin(t, bundletest.Stream(t, b), "apply", "--server-side", fieldManager, "-f", "-")
-						if err != nil {
-							t.Fatalf("synctl render --target %s --namespace %s | kubectl apply --server-side -f -: %v\n%s%s", tg, ns, err, out, errOut)
-						}
-						// The stream leaves the bundle's Secret out (its README
-						// says so); it is applied from its file, as the README
-						// says to do before the pods start.
-						keys := applySecrets(t, c, dir)
-						if n := strings.Count(out, "serverside-applied"); n != len(want)-keys {
-							t.Errorf("the stream applied %d objects, the bundle directory has %d and %d in %s:\n%s", n, len(want)-keys, keys, render.SecretsFile, out)
-						}
-					}
-					t.Logf("kubectl apply --server-side of %d objects: %s\n%s", len(want), time.Since(start).Round(time.Millisecond), out)
-					first := serverState(t, c, dir, want)
-
-					// The second apply must change nothing. The API server
-					// still rewrites, once, objects whose defaults it fills
-					// in on read but did not store on create (see
-					// TestServerRewritesReadDefaultsOnce): for those the
-					// resourceVersion moves while the object stays the same,
-					// so the strict resourceVersion check is on the third.
-					c.MustKubectl(t, "apply", "--server-side", fieldManager, "-f", dir)
-					second := serverState(t, c, dir, want)
-					var rewritten []string
-					for _, id := range slices.Sorted(maps.Keys(first)) {
-						if first[id].body != second[id].body {
-							t.Errorf("%s changed on the second apply of the same bundle; a bundle must apply to a fixed point.\nafter the first:  %s\nafter the second: %s", id, first[id].body, second[id].body)
-						} else if first[id].rv != second[id].rv {
-							rewritten = append(rewritten, id)
-						}
-					}
-					if len(rewritten) > 0 {
-						t.Logf("second apply: the server rewrote %s once (read defaults stored; the objects are unchanged)", strings.Join(rewritten, ", "))
-					}
-					c.MustKubectl(t, "apply", "--server-side", fieldManager, "-f", dir)
-					third := serverState(t, c, dir, want)
-					for _, id := range slices.Sorted(maps.Keys(second)) {
-						if second[id].rv != third[id].rv {
-							t.Errorf("%s: resourceVersion %s became %s on the third apply of the same bundle; the server-side apply never reaches a fixed point", id, second[id].rv, third[id].rv)
-						}
-					}
-
-					diffEmpty(t, c, dir)
-				})
-			}
+				// The stream leaves the bundle's Secret out (its README
+				// says so); it is applied from its file, as the README
+				// says to do before the pods start.
+				keys := applySecrets(t, c, dir)
+				if n := strings.Count(out, "serverside-applied"); n != len(want)-keys {
+					t.Errorf("the stream applied %d objects, the bundle directory has %d and %d in %s:\n%s", n, len(want)-keys, keys, render.SecretsFile, out)
+				}
+				t.Logf("kubectl apply --server-side of %d objects: %s\n%s", len(want), time.Since(start).Round(time.Millisecond), out)
+				fixedPoint(t, c, dir, want)
+			})
 		}
 	}
+}
+
+// fixedPoint applies the bundle in dir to c, where it is applied already,
+// twice more: the second apply must change nothing, and the third not even
+// a resourceVersion. The API server still rewrites, once, objects whose
+// defaults it fills in on read but did not store on create (see
+// TestServerRewritesReadDefaultsOnce): for those the resourceVersion moves
+// on the second apply while the object stays the same, so the strict
+// resourceVersion check is on the third. Then `kubectl diff` must be empty.
+func fixedPoint(t *testing.T, c *kubetest.Cluster, dir string, want []objectID) {
+	t.Helper()
+	first := serverState(t, c, dir, want)
+	c.MustKubectl(t, "apply", "--server-side", fieldManager, "-f", dir)
+	second := serverState(t, c, dir, want)
+	var rewritten []string
+	for _, id := range slices.Sorted(maps.Keys(first)) {
+		if first[id].body != second[id].body {
+			t.Errorf("%s changed on the second apply of the same bundle; a bundle must apply to a fixed point.\nafter the first:  %s\nafter the second: %s", id, first[id].body, second[id].body)
+		} else if first[id].rv != second[id].rv {
+			rewritten = append(rewritten, id)
+		}
+	}
+	if len(rewritten) > 0 {
+		t.Logf("second apply: the server rewrote %s once (read defaults stored; the objects are unchanged)", strings.Join(rewritten, ", "))
+	}
+	c.MustKubectl(t, "apply", "--server-side", fieldManager, "-f", dir)
+	third := serverState(t, c, dir, want)
+	for _, id := range slices.Sorted(maps.Keys(second)) {
+		if second[id].rv != third[id].rv {
+			t.Errorf("%s: resourceVersion %s became %s on the third apply of the same bundle; the server-side apply never reaches a fixed point", id, second[id].rv, third[id].rv)
+		}
+	}
+	diffEmpty(t, c, dir)
 }
 
 // objectID names one object as `kind namespace/name`.

@@ -15,15 +15,17 @@ import (
 )
 
 // TestBundleOnItsCluster gives each app's bundle of each Kubernetes target
-// a fresh control plane of its own and takes it through three steps, one
+// a fresh control plane of its own and takes it through four steps, one
 // after the other, on that one cluster (a control plane takes seconds to
 // start, the checks milliseconds):
 //
 //  1. readme: the README's kubectl commands bring the bundle up from
-//     nothing (readmeCommands).
-//  2. pod-security: a Pod made from every pod template is admitted under
+//     nothing (readmeCommands); the bundle must bring a Namespace for
+//     every namespace it uses.
+//  2. fixed-point: applied again, the bundle changes nothing (fixedPoint).
+//  3. pod-security: a Pod made from every pod template is admitted under
 //     the namespace's `restricted` level (podsAdmitted).
-//  3. kustomize-and-helm: the app's Kustomize overlay for the target
+//  4. kustomize-and-helm: the app's Kustomize overlay for the target
 //     (`kubectl apply --server-side -k overlays/<target>`, as the layout's
 //     README says) and then the target's Helm chart (`helm template |
 //     kubectl apply --server-side -f -`, with Helm's own engine and the
@@ -61,9 +63,11 @@ func TestBundleOnItsCluster(t *testing.T) {
 			t.Run(app.Name+"/"+tg.Name(), func(t *testing.T) {
 				t.Parallel()
 				c := freshCluster(t)
+				requireNamespaces(t, tg.Name(), want)
 				if !t.Run("readme", func(t *testing.T) { readmeCommands(t, c, plainDir) }) {
 					return // the steps below start from the README's objects
 				}
+				t.Run("fixed-point", func(t *testing.T) { fixedPoint(t, c, plainDir, want) })
 				t.Run("pod-security", func(t *testing.T) { podsAdmitted(t, c, plainDir) })
 				t.Run("kustomize-and-helm", func(t *testing.T) {
 					overlay := filepath.Join(kdir, layout.OverlaysDir, tg.Name())
