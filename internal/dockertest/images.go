@@ -254,15 +254,8 @@ func (e *Engine) appImage(t testing.TB, model *topology.Model, data []byte, serv
 	}
 	// The readiness and liveness commands are the stand-in under another
 	// name: on PATH for a bare name, where named for a path.
-	for _, p := range []*topology.Probe{svc.Readiness, svc.Liveness} {
-		if p == nil || len(p.Command) == 0 {
-			continue
-		}
-		at := p.Command[0]
-		if !strings.HasPrefix(at, "/") {
-			at = "/usr/local/bin/" + at
-		}
-		files[strings.TrimPrefix(at, "/")] = fileSpec{link: "/standin"}
+	for _, at := range standin.HealthCommandPaths(svc) {
+		files[at] = fileSpec{link: "/standin"}
 	}
 	tmp := t.TempDir()
 	if err := writeTree(tmp, files); err != nil {

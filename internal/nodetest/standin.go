@@ -122,15 +122,8 @@ func AppImages(t testing.TB, m *topology.Model, spec []byte) (map[string]string,
 // service's probe commands, or nil when it has none.
 func healthLinks(svc *topology.Service) *Layer {
 	files := map[string]File{}
-	for _, p := range []*topology.Probe{svc.Readiness, svc.Liveness} {
-		if p == nil || len(p.Command) == 0 {
-			continue
-		}
-		at := p.Command[0]
-		if !strings.HasPrefix(at, "/") {
-			at = "/usr/local/bin/" + at
-		}
-		files[strings.TrimPrefix(at, "/")] = File{Link: StandinBinary}
+	for _, at := range standin.HealthCommandPaths(svc) {
+		files[at] = File{Link: StandinBinary}
 	}
 	if len(files) == 0 {
 		return nil

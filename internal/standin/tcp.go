@@ -240,6 +240,25 @@ func RunWorker(ctx context.Context, m *topology.Model, svc *topology.Service, ge
 	}
 }
 
+// HealthCommandPaths are where an image of svc must hold the stand-in for
+// its readiness and liveness commands to run it (see Healthy): a bare name
+// under /usr/local/bin (on PATH), a path where it names one; relative to
+// the image's root, without the leading "/".
+func HealthCommandPaths(svc *topology.Service) []string {
+	var paths []string
+	for _, p := range []*topology.Probe{svc.Readiness, svc.Liveness} {
+		if p == nil || len(p.Command) == 0 {
+			continue
+		}
+		at := p.Command[0]
+		if !strings.HasPrefix(at, "/") {
+			at = "/usr/local/bin/" + at
+		}
+		paths = append(paths, strings.TrimPrefix(at, "/"))
+	}
+	return paths
+}
+
 // Healthy is the stand-in as a health command (compose healthcheck, a
 // Kubernetes exec probe): it opens a connection to the service's first port
 // on loopback, reads the greeting of a TCP port or asks the health path of

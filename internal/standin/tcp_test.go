@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -129,3 +130,20 @@ func TestJobUsesEachLinkOnce(t *testing.T) {
 type envMap map[string]string
 
 func (e envMap) get(k string) string { return e[k] }
+
+// TestHealthCommandPaths: a bare probe command is looked up on PATH, a path
+// is where it says; an HTTP probe needs no file.
+func TestHealthCommandPaths(t *testing.T) {
+	svc := &topology.Service{
+		Name:      "db",
+		Readiness: &topology.Probe{Command: []string{"pg_isready", "-U", "postgres"}},
+		Liveness:  &topology.Probe{Command: []string{"/healthchecks/check.sh"}},
+	}
+	if got, want := standin.HealthCommandPaths(svc), []string{"usr/local/bin/pg_isready", "healthchecks/check.sh"}; !slices.Equal(got, want) {
+		t.Errorf("HealthCommandPaths = %q, want %q", got, want)
+	}
+	web := &topology.Service{Name: "web", Readiness: &topology.Probe{Path: "/healthz"}}
+	if got := standin.HealthCommandPaths(web); len(got) != 0 {
+		t.Errorf("an HTTP probe: HealthCommandPaths = %q, want none", got)
+	}
+}
