@@ -19,7 +19,9 @@ import (
 // quotes or are longer than 128 bytes, values yaml.v2 would end with "..."
 // or write in a style this does not) it reports false and leaves buf's
 // length as it was; the caller then takes yaml.v2. TestEmitMatchesYAMLv2
-// and FuzzEmitScalar hold it to yaml.v2's bytes.
+// and FuzzEmitScalar hold it to yaml.v2's bytes, but for one case where
+// those bytes mislead yaml.v3: a value yaml.v2 writes plain that v3 reads
+// as another type ("0o+0"), which this quotes.
 func appendYAML(buf []byte, doc any) ([]byte, bool) {
 	return appendDoc(buf, doc, &yamlV2)
 }
@@ -276,6 +278,11 @@ func (e *emitter) str(s string, indent int) bool {
 	case a.breaks:
 		e.doubleQuoted(s, indent)
 	case s == "" || resolvesNonStringIn(s, e.d.lib) || e.d.lib > 2 && s == "<<":
+		e.doubleQuoted(s, indent)
+	case e.d.lib == 2 && resolvesNonStringIn(s, 3):
+		// yaml.v2 writes "0o+0" plain, and yaml.v3 (Kustomize's kyaml
+		// among its users) reads it as the integer 0: the one place this
+		// emitter quotes where yaml.v2 does not.
 		e.doubleQuoted(s, indent)
 	case a.plainOK:
 		e.plain(s, indent)

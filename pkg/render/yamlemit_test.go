@@ -127,7 +127,8 @@ func TestEmitShapes(t *testing.T) {
 
 // FuzzEmitScalar holds appendYAML's quoting, folding and key order to
 // yaml.v2's bytes, and checks with yaml.v3 that every string reads back
-// as written, at several depths.
+// as written, at several depths. Where yaml.v2's own bytes do not read
+// back so in yaml.v3, appendYAML's must, in both.
 func FuzzEmitScalar(f *testing.F) {
 	for _, s := range []string{"", "a", "8080", "yes", "a: b", " x", "x\ny\n", "1:20", "2001-12-14", strings.Repeat("ab ", 40), "it's", "-", "\n", "a\n\n"} {
 		f.Add(s, "key")
@@ -143,7 +144,18 @@ func FuzzEmitScalar(f *testing.F) {
 			return
 		}
 		if string(got) != string(want) {
-			t.Fatalf("s=%q k=%q:\n got %s\nwant %s", s, k, got, want)
+			// The one place the emitter leaves yaml.v2's bytes: a string
+			// v2 writes plain and v3 reads as another type ("0o+0": v3
+			// takes an "0o" prefix with a signed octal as an integer), which
+			// the emitter quotes. Then v2 must read it back too.
+			var v3reads any
+			if err := yaml.Unmarshal(want, &v3reads); err == nil && reflect.DeepEqual(v3reads, doc) {
+				t.Fatalf("s=%q k=%q:\n got %s\nwant %s", s, k, got, want)
+			}
+			var v2reads map[string]any
+			if err := yamlv2.Unmarshal(got, &v2reads); err != nil || !reflect.DeepEqual(v2reads["v"], s) {
+				t.Fatalf("s=%q k=%q: yaml.v2 reads %s as %#v (%v)", s, k, got, v2reads["v"], err)
+			}
 		}
 		var back any
 		if err := yaml.Unmarshal(got, &back); err != nil {
