@@ -279,11 +279,6 @@ func (e *emitter) str(s string, indent int) bool {
 		e.doubleQuoted(s, indent)
 	case s == "" || resolvesNonStringIn(s, e.d.lib) || e.d.lib > 2 && s == "<<":
 		e.doubleQuoted(s, indent)
-	case e.d.lib == 2 && resolvesNonStringIn(s, 3):
-		// yaml.v2 writes "0o+0" plain, and yaml.v3 (Kustomize's kyaml
-		// among its users) reads it as the integer 0: the one place this
-		// emitter quotes where yaml.v2 does not.
-		e.doubleQuoted(s, indent)
 	case a.plainOK:
 		e.plain(s, indent)
 	default:
@@ -370,8 +365,9 @@ func plainKey(k string) bool {
 		return false
 	}
 	a, ok := analyze(k)
-	// A key any of the libraries reads as another type is left to them.
-	return ok && !a.breaks && a.plainOK && !resolvesNonStringIn(k, 2) && !resolvesNonStringIn(k, 3)
+	// A key v2 or v3 reads as another type (the v2 dialect's answer covers
+	// both) is left to the libraries.
+	return ok && !a.breaks && a.plainOK && !resolvesNonStringIn(k, 2)
 }
 
 func (e *emitter) plain(s string, indent int) {
@@ -578,16 +574,16 @@ func numberRunLess(a, b string, i int) bool {
 	return a[i] < b[i]
 }
 
-// resolvesNonString reports whether plain text s would read back, under
-// YAML 1.1 as yaml.v2 resolves it, as something other than a string: null,
-// a boolean, a number, a timestamp or a base-60 number. Such text is
-// written in double quotes.
-func resolvesNonString(s string) bool { return resolvesNonStringIn(s, 2) }
-
-// resolvesNonStringIn is resolvesNonString for yaml.v2, v3 or v4 (lib),
-// which differ in the prefixed integers they read besides Go's own
-// (strconv with base 0): v2 and v3 read "0b" followed by a signed binary
-// number ("0b+1", "0b-1"), v3 an "0o" octal the same way, v4 neither.
+// resolvesNonStringIn reports whether plain text s would read back as
+// something other than a string (null, a boolean, a number, a timestamp or
+// a base-60 number) in the library the emitter writes like (lib): such
+// text is written in double quotes. The libraries differ in the prefixed
+// integers they read besides Go's own (strconv with base 0): v2 and v3 read
+// "0b" followed by a signed binary number ("0b+1", "0b-1"), v3 an "0o"
+// octal the same way, v4 neither. For v2's dialect (manifests) the answer
+// is v2's or v3's: v2 writes "0o+0" plain, and v3 (Kustomize's kyaml among
+// its users) reads it as the integer 0, so this is the one place the
+// emitter quotes where yaml.v2 does not.
 // Old booleans ("yes", "on") and base-60 numbers are strings to v3 and v4
 // but still written in quotes, as v2 writes them.
 func resolvesNonStringIn(s string, lib int) bool {
@@ -634,7 +630,7 @@ func numberLike(s string, lib int) bool {
 	if lib == 4 {
 		return false
 	}
-	return prefixedInt(plain, "0b", 2) || lib == 3 && prefixedInt(plain, "0o", 8)
+	return prefixedInt(plain, "0b", 2) || lib <= 3 && prefixedInt(plain, "0o", 8)
 }
 
 // prefixedInt reports whether s is prefix and an integer in base (with a
