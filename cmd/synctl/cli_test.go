@@ -426,3 +426,38 @@ func TestJSONReports(t *testing.T) {
 		t.Errorf("validate --format json: exit %d, %v\n%s", code, err, out)
 	}
 }
+
+// TestLazyTree holds run's command tree, built for the command line it
+// runs, to the whole tree: the same output, errors and exit code for a
+// command each, for help and completion, and for lines that only the whole
+// tree answers (a mistyped command's suggestions, a flag before the
+// command, a flag's value that names a command).
+func TestLazyTree(t *testing.T) {
+	lines := [][]string{
+		{}, {"--version"}, {"-v"}, {"--help"}, {"-h"}, {"--version", "--help"},
+		{"help"}, {"help", "render"}, {"rendr"}, {"renders"}, {"--bogus", "render"},
+		{"completion", "bash"}, {"__complete", "render", "--t"}, {"__complete", ""},
+		{"render", "--target"}, {"render", "--target", "nope"}, {"render", "--target", "diff"},
+		{"wiring", "--target", "gke"}, {"targets"}, {"graph", "--frm", "x"},
+		{"diff", "--from", "docker", "--to", "minikube"}, {"init", "--help"},
+		{"validate", "--help"}, {"verify", "--help"}, {"render", "--help"},
+	}
+	for _, sub := range subcommands {
+		lines = append(lines, []string{sub.name, "--help"})
+		if c := sub.build(streams{}); c.Name() != sub.name {
+			t.Errorf("subcommands names %q for a command invoked as %q", sub.name, c.Name())
+		}
+	}
+	for _, args := range lines {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			var lazyOut, lazyErr, treeOut, treeErr bytes.Buffer
+			lazy := run(args, streams{In: strings.NewReader(""), Out: &lazyOut, Err: &lazyErr})
+			tree := execute(newTree(streams{In: strings.NewReader(""), Out: &treeOut, Err: &treeErr}), args,
+				streams{In: strings.NewReader(""), Out: &treeOut, Err: &treeErr})
+			if lazy != tree || lazyOut.String() != treeOut.String() || lazyErr.String() != treeErr.String() {
+				t.Errorf("synctl %q: built for the line, exit %d\n%s%s\nthe whole tree, exit %d\n%s%s",
+					args, lazy, lazyOut.String(), lazyErr.String(), tree, treeOut.String(), treeErr.String())
+			}
+		})
+	}
+}

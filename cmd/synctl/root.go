@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -101,7 +102,66 @@ func (e *completeError) Error() string { return e.msg }
 // already printed what it found, as diff(1) does).
 func silentExit(code int) error { return &exitError{code: code} }
 
-func newRootCmd(s streams) *cobra.Command {
+// subcommands are synctl's commands in the order help lists them, each with
+// the name it is invoked by, so that run can build the one a command line
+// names and leave the others unbuilt.
+var subcommands = []struct {
+	name  string
+	build func(streams) *cobra.Command
+}{
+	{"init", newInitCmd},
+	{"render", newRenderCmd},
+	{"wiring", newWiringCmd},
+	{"targets", newTargetsCmd},
+	{"validate", newValidateCmd},
+	{"verify", newVerifyCmd},
+	{"diff", newDiffCmd},
+	{"graph", newGraphCmd},
+}
+
+// newRootCmd is synctl's command tree as args needs it. A command line that
+// names a subcommand gets the root and that subcommand alone, and
+// `synctl --version` the root alone: building every command and its flags
+// is most of the CLI's own start-up. Any other line (help, completion, a
+// mistyped command, which wants suggestions) gets the whole tree, as does a
+// line that cobra would resolve otherwise than the first word suggests.
+func newRootCmd(s streams, args []string) *cobra.Command {
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-v") {
+		root := newRoot(s)
+		root.CompletionOptions.DisableDefaultCmd = true
+		return root
+	}
+	for _, arg := range args {
+		if strings.HasPrefix(arg, "-") {
+			continue
+		}
+		for _, sub := range subcommands {
+			if sub.name != arg {
+				continue
+			}
+			root := newRoot(s)
+			root.CompletionOptions.DisableDefaultCmd = true
+			root.AddCommand(sub.build(s))
+			if c, _, err := root.Find(args); err == nil && c.Name() == sub.name {
+				return root
+			}
+		}
+		break
+	}
+	return newTree(s)
+}
+
+// newTree is the root with every subcommand.
+func newTree(s streams) *cobra.Command {
+	root := newRoot(s)
+	for _, sub := range subcommands {
+		root.AddCommand(sub.build(s))
+	}
+	return root
+}
+
+// newRoot is the root command without its subcommands.
+func newRoot(s streams) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "synctl",
 		Short: "Render one application model into docker, compose+nginx and Kubernetes deployments",
@@ -135,22 +195,16 @@ Without -f, synctl works on its built-in example app (synctl init prints it).`,
 		}
 		return fmt.Errorf("%w\nRun '%s --help' for usage", err, c.CommandPath())
 	})
-	root.AddCommand(
-		newInitCmd(s),
-		newRenderCmd(s),
-		newWiringCmd(s),
-		newTargetsCmd(s),
-		newValidateCmd(s),
-		newVerifyCmd(s),
-		newDiffCmd(s),
-		newGraphCmd(s),
-	)
 	return root
 }
 
 // run executes the CLI with args and returns the process exit code.
 func run(args []string, s streams) int {
-	root := newRootCmd(s)
+	return execute(newRootCmd(s, args), args, s)
+}
+
+// execute runs root on args and returns the process exit code.
+func execute(root *cobra.Command, args []string, s streams) int {
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
