@@ -2,7 +2,6 @@ package target
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -162,8 +161,35 @@ func kubeSecretRef(s *topology.Service, secret string) string {
 	return "$(" + s.SecretEnv(secret) + ")"
 }
 
-// controllerRe is a Gateway API controller name: a domain, "/", a path.
-var controllerRe = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/[A-Za-z0-9/\-._~%!$&'()*+,;=:]+$`)
+// isControllerName is a Gateway API controller name: a domain (DNS labels
+// joined by '.'), '/', then a path of URL characters.
+func isControllerName(v string) bool {
+	domain, path, ok := strings.Cut(v, "/")
+	if !ok || path == "" {
+		return false
+	}
+	for label := range strings.SplitSeq(domain, ".") {
+		if label == "" || !isLabelByte(label[0], false) || !isLabelByte(label[len(label)-1], false) {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			if !isLabelByte(label[i], true) {
+				return false
+			}
+		}
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; !isLabelByte(c, false) && !('A' <= c && c <= 'Z') && !strings.ContainsRune("/-._~%!$&'()*+,;=:", rune(c)) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLabelByte is a lowercase letter or digit, or '-' when dash.
+func isLabelByte(c byte, dash bool) bool {
+	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || dash && c == '-'
+}
 
 // kubeFiles writes a Kubernetes bundle's manifests, and its Secret when the
 // app has secrets.

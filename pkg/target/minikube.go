@@ -64,7 +64,7 @@ func (minikube) Configure(sec *topology.Section, ov Overrides) Config {
 	sec.Subdomain("gatewayClass", s.GatewayClass)
 	sec.Subdomain("gateway", s.Gateway)
 	sec.Label("controllerNamespace", s.ControllerNamespace, 63)
-	if !controllerRe.MatchString(s.ControllerName) {
+	if !isControllerName(s.ControllerName) {
 		sec.Errorf("controllerName", "%q is not a controller name: a domain, '/', and a path (e.g. %s)", s.ControllerName, envoyGatewayController)
 	}
 	s.Hosts = serviceHosts(sec, s.Hosts, ov)

@@ -75,7 +75,7 @@ func (s *Section) Done() bool {
 
 // Label checks a DNS-1123 label of at most maxLen characters.
 func (s *Section) Label(field, v string, maxLen int) {
-	s.label(s.field(field), v, maxLen, dns1123Label)
+	s.label(s.field(field), v, maxLen, false)
 }
 
 // Hostname checks an IP address or DNS name.
@@ -96,7 +96,7 @@ func (s *Section) Image(field, v string) { s.image(s.field(field), v) }
 func (s *Section) Prefix(field, v string) bool {
 	return s.ok(func() {
 		s.urlPath(s.field(field), v)
-		if strings.Trim(v, "/") == "" && urlPath.MatchString(v) {
+		if strings.Trim(v, "/") == "" && isURLPath(v) {
 			s.Errorf(field, "%q would shadow the frontend, which is served at /; use a prefix such as /api/", v)
 		}
 	})

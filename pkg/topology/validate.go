@@ -6,31 +6,10 @@ import (
 	"maps"
 	"net"
 	"path"
-	"regexp"
 	"slices"
 	"strings"
-	"sync"
 
 	"k8s.io/apimachinery/pkg/api/resource"
-)
-
-var (
-	dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dns1035Label = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
-	envName      = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	// urlPath allows the unreserved URL characters and "/": nothing that
-	// could end an nginx directive, start a comment or leave a YAML scalar.
-	urlPath = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
-	// imageRef is a container image reference: registry/path[:tag][@digest].
-	// Compiled on first use: it is most of the package's start-up cost,
-	// which every command paid, --version and completion included.
-	imageRef = sync.OnceValue(func() *regexp.Regexp {
-		return regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`)
-	})
-	// methodRe is an HTTP method token.
-	methodRe = regexp.MustCompile(`^[A-Z]+$`)
-	schemeRe = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
-	userRe   = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
 )
 
 // checks gathers problems at field paths; its methods are the validation
@@ -59,8 +38,8 @@ func (a *App) validate() []Problem {
 	if a.Kind != Kind {
 		c.addf("kind", "%q is not supported; use %q", a.Kind, Kind)
 	}
-	c.label("metadata.name", a.Metadata.Name, 40, dns1123Label)
-	if !envName.MatchString(a.Spec.EntryURLName) {
+	c.label("metadata.name", a.Metadata.Name, 40, false)
+	if !isEnvName(a.Spec.EntryURLName) {
 		c.addf("spec.entryURLName", "%q is not a valid URL name: use letters, digits and '_', not starting with a digit (e.g. APP_URL)", a.Spec.EntryURLName)
 	}
 
@@ -76,7 +55,7 @@ func (a *App) validate() []Problem {
 	urlNames := map[string]string{}
 	for i, s := range services {
 		p := fmt.Sprintf("spec.services[%d]", i)
-		nameOK := c.ok(func() { c.label(p+".name", s.Name, 30, dns1035Label) })
+		nameOK := c.ok(func() { c.label(p+".name", s.Name, 30, true) })
 		if j, dup := valid[s.Name]; dup {
 			c.addf(p+".name", "%q is already the name of spec.services[%d]; service names must be unique", s.Name, j)
 		} else if nameOK {
@@ -139,7 +118,7 @@ func (c *checks) secrets(spec AppSpec) {
 	for i, sec := range spec.Secrets {
 		p := fmt.Sprintf("spec.secrets[%d].name", i)
 		switch {
-		case !c.ok(func() { c.label(p, sec.Name, 40, dns1123Label) }):
+		case !c.ok(func() { c.label(p, sec.Name, 40, false) }):
 		case seen[sec.Name]:
 			c.addf(p, "%q is already declared; declare each secret once", sec.Name)
 		case !used[sec.Name]:
@@ -171,7 +150,7 @@ func (c *checks) service(p string, s ServiceSpec) {
 	}
 	if s.URLName != "" && s.Role != RoleFrontend {
 		c.addf(p+".urlName", "only a frontend has a URL the browser opens; remove urlName")
-	} else if s.URLName != "" && !envName.MatchString(s.URLName) {
+	} else if s.URLName != "" && !isEnvName(s.URLName) {
 		c.addf(p+".urlName", "%q is not a valid URL name: use letters, digits and '_', not starting with a digit (e.g. RESULT_URL)", s.URLName)
 	}
 	c.image(p+".image", s.Image)
@@ -243,7 +222,7 @@ func (c *checks) service(p string, s ServiceSpec) {
 		if name == "" {
 			return
 		}
-		if !envName.MatchString(name) {
+		if !isEnvName(name) {
 			c.addf(fp, "%q is not a valid environment variable name: use letters, digits and '_', not starting with a digit", name)
 			return
 		}
@@ -303,10 +282,10 @@ func (c *checks) service(p string, s ServiceSpec) {
 	}
 	if st := s.Storage; st != nil {
 		sp := p + ".storage"
-		if st.MountPath == "" || !path.IsAbs(st.MountPath) || path.Clean(st.MountPath) != st.MountPath || st.MountPath == "/" || !urlPath.MatchString(st.MountPath) {
+		if st.MountPath == "" || !path.IsAbs(st.MountPath) || path.Clean(st.MountPath) != st.MountPath || st.MountPath == "/" || !isURLPath(st.MountPath) {
 			c.addf(sp+".mountPath", "%q must be a clean absolute directory other than / (letters, digits, '.', '_', '-', '/')", st.MountPath)
 		}
-		if st.File != "" && (strings.Contains(st.File, "/") || st.File == "." || st.File == ".." || !urlPath.MatchString("/"+st.File)) {
+		if st.File != "" && (strings.Contains(st.File, "/") || st.File == "." || st.File == ".." || !isURLPath("/"+st.File)) {
 			c.addf(sp+".file", "%q must be a plain file or directory name under mountPath", st.File)
 		}
 		env(sp+".env", st.Env, "storage.env")
@@ -384,13 +363,13 @@ func (c *checks) service(p string, s ServiceSpec) {
 		switch {
 		case ch.Name == "":
 			c.addf(cp+".name", "required: a short name verify prints for this check")
-		case !dns1123Label.MatchString(ch.Name):
+		case !isDNS1123Label(ch.Name):
 			c.addf(cp+".name", "%q is not a valid check name: use lowercase letters, digits and '-'", ch.Name)
 		case checkNames[ch.Name]:
 			c.addf(cp+".name", "%q is already the name of another check of this service", ch.Name)
 		}
 		checkNames[ch.Name] = true
-		if !methodRe.MatchString(ch.Method) {
+		if !isMethod(ch.Method) {
 			c.addf(cp+".method", "%q is not an HTTP method (GET, POST, ...)", ch.Method)
 		}
 		if ch.Path == "" {
@@ -504,7 +483,7 @@ func (c *checks) ports(p string, s ServiceSpec) {
 		switch {
 		case port.Name == "":
 			c.addf(pp+".name", "required when a service has several ports: a short name such as http or ssh")
-		case len(port.Name) > 15 || !dns1035Label.MatchString(port.Name):
+		case len(port.Name) > 15 || !isDNS1035Label(port.Name):
 			c.addf(pp+".name", "%q is not a valid port name: at most 15 lowercase letters, digits and '-', starting with a letter", port.Name)
 		case names[port.Name]:
 			c.addf(pp+".name", "%q is already the name of another port", port.Name)
@@ -587,13 +566,13 @@ func (c *checks) linkForm(lp string, s ServiceSpec, l LinkSpec) {
 	if l.PortEnv != "" && l.Form != FormHost {
 		c.addf(lp+".portEnv", "only form host hands the port over separately; use form host, or remove portEnv")
 	}
-	if l.Scheme != "" && !schemeRe.MatchString(l.Scheme) {
+	if l.Scheme != "" && !isScheme(l.Scheme) {
 		c.addf(lp+".scheme", "%q is not a URL scheme: a letter, then letters, digits, '+', '-' or '.'", l.Scheme)
 	}
 	if l.Password != "" && l.User == "" {
 		c.addf(lp+".user", "required with password: a url gives a password after its user (scheme://user:password@host)")
 	}
-	if l.User != "" && !userRe.MatchString(l.User) {
+	if l.User != "" && !isUser(l.User) {
 		c.addf(lp+".user", "%q is not allowed in a url: use letters, digits, '.', '_', '~' and '-'", l.User)
 	}
 	if l.Path != "" {
@@ -606,20 +585,22 @@ func (c *checks) linkForm(lp string, s ServiceSpec, l LinkSpec) {
 
 // dir checks a clean absolute path other than /.
 func (c *checks) dir(field string, v string) {
-	if v == "" || !strings.HasPrefix(v, "/") || path.Clean(v) != v || v == "/" || !urlPath.MatchString(v) {
+	if v == "" || !strings.HasPrefix(v, "/") || path.Clean(v) != v || v == "/" || !isURLPath(v) {
 		c.addf(field, "%q must be a clean absolute path other than / (letters, digits, '.', '_', '-', '/')", v)
 	}
 }
 
-func (c *checks) label(path, v string, maxLen int, re *regexp.Regexp) {
+// label checks a DNS label of at most maxLen characters, RFC 1035's (a
+// letter first) when letterFirst, else RFC 1123's.
+func (c *checks) label(path, v string, maxLen int, letterFirst bool) {
 	switch {
 	case v == "":
 		c.addf(path, "required; use lowercase letters, digits and '-'")
 	case len(v) > maxLen:
 		c.addf(path, "%q is %d characters; at most %d are allowed, since synctl derives longer names from it", v, len(v), maxLen)
-	case !re.MatchString(v):
+	case letterFirst && !isDNS1035Label(v), !isDNS1123Label(v):
 		first := "a lowercase letter or digit"
-		if re == dns1035Label {
+		if letterFirst {
 			first = "a lowercase letter"
 		}
 		c.addf(path, "%q is not a valid name: use lowercase letters, digits and '-', starting with %s and ending with a letter or digit", v, first)
@@ -630,7 +611,7 @@ func (c *checks) image(field, v string) {
 	switch {
 	case v == "":
 		c.addf(field, "required: an image reference such as registry.example/team/web:1.2")
-	case !imageRef().MatchString(v):
+	case !isImageRef(v):
 		c.addf(field, "%q is not a valid image reference (registry/name:tag or name@sha256:digest, lowercase name)", v)
 	case !strings.Contains(path.Base(v), ":") && !strings.Contains(v, "@"):
 		c.addf(field, "%q has no tag or digest; pin one, e.g. %s:1.0 (or :latest to float)", v, v)
@@ -644,7 +625,7 @@ func (c *checks) port(path string, p int) {
 }
 
 func (c *checks) urlPath(path, v string) {
-	if !urlPath.MatchString(v) || strings.Contains(v, "//") || strings.Contains(v, "/../") || strings.HasSuffix(v, "/..") {
+	if !isURLPath(v) || strings.Contains(v, "//") || strings.Contains(v, "/../") || strings.HasSuffix(v, "/..") {
 		c.addf(path, "%q is not allowed: a URL path starts with '/' and uses only letters, digits, '.', '_', '~', '-' and single '/'", v)
 	}
 }
@@ -686,7 +667,7 @@ func (c *checks) hostname(path, v string) {
 func (c *checks) subdomain(path, v string) {
 	ok := v != "" && len(v) <= 253
 	for _, part := range strings.Split(v, ".") {
-		ok = ok && len(part) <= 63 && dns1123Label.MatchString(part)
+		ok = ok && len(part) <= 63 && isDNS1123Label(part)
 	}
 	if !ok {
 		c.addf(path, "%q is not a valid DNS name: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit", v)

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -327,13 +328,15 @@ func bodyText(b []byte) string {
 }
 
 // urlInText finds the URLs an answer quotes; tcp:// is how the stand-ins
-// name an address dialled for a TCP link.
-var urlInText = regexp.MustCompile(`(?:https?|tcp)://[^\s"'\\<>]+`)
+// name an address dialled for a TCP link. It and spaces are compiled on
+// first use: only a failed check needs them, and every command would
+// otherwise compile them at start-up.
+var urlInText = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:https?|tcp)://[^\s"'\\<>]+`) })
 
 // calledURL is the first URL an error text quotes: the address the service
 // tried to reach.
 func calledURL(text string) *url.URL {
-	for _, m := range urlInText.FindAllString(text, -1) {
+	for _, m := range urlInText().FindAllString(text, -1) {
 		m = strings.TrimRight(m, ".,;:)]}")
 		if u, err := url.Parse(m); err == nil && u.Host != "" {
 			return u
@@ -362,10 +365,10 @@ func capture(text string, body []byte) (string, bool) {
 	return string(m[1]), true
 }
 
-var spaces = regexp.MustCompile(`\s+`)
+var spaces = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\s+`) })
 
 func spaced(s string) string {
-	parts := spaces.Split(s, -1)
+	parts := spaces().Split(s, -1)
 	for i, p := range parts {
 		parts[i] = regexp.QuoteMeta(p)
 	}
