@@ -66,6 +66,24 @@ go build -o "$BIN/synctl" ./cmd/synctl
 go build -o "$BIN/synctl-validate" ./cmd/synctl-validate # synctl validate runs it from beside synctl
 go build -o "$BIN/genapp" ./bench/genapp
 go build -o "$BIN/floor" ./bench/floor # start-up floor: synctl's type packages alone
+# The floor with the built-in app's finished bundle built in (bench/floor/
+# write.go): the least a program of synctl's types takes to write what
+# `synctl render --target all --out` writes. The bundle is laid over
+# bench/floor/bundle with -overlay, so the checkout is left as it is.
+"$BIN/synctl" render --target all --out "$WORK/floorbundle" 2>/dev/null
+(cd "$WORK/floorbundle" && find . -type f | sort) | {
+  sep=""
+  printf '{"Replace": {'
+  while IFS= read -r f; do
+    f=${f#./}
+    printf '%s"%s": "%s"' "$sep" "$ROOT/bench/floor/bundle/$f" "$WORK/floorbundle/$f"
+    sep=", "
+  done
+  printf '}}\n'
+} >"$WORK/floor-overlay.json"
+go build -tags floorwrite -overlay "$WORK/floor-overlay.json" -o "$BIN/floorwrite" ./bench/floor
+"$BIN/floorwrite" --write "$WORK/floorcheck" >/dev/null
+diff -r "$WORK/floorbundle" "$WORK/floorcheck" >/dev/null || { log "floorwrite wrote another bundle than synctl"; exit 1; }
 go build -o "$BIN/pair" ./bench/pair   # alternated timing of two commands
 SYNCTL=$BIN/synctl
 
@@ -277,6 +295,9 @@ if [ -n "$KOMPOSE" ]; then
     -b "$KOMPOSE convert --suppress-warnings -f $WORK/default/docker-network/compose.yaml -o $OUT.k/")
   check "built-in app, render --target all --out / kompose on its 3 services ($(field a_ms "$line") ms / $(field b_ms "$line") ms)" \
     "$(field ratio "$line")" 0.4 "$(awk -v a="$(field ratio_q3 "$line")" -v b="$(field ratio_q1 "$line")" 'BEGIN { printf "%.3f", a - b }')" ""
+  line=$(pair -prepare "rm -rf $OUT $OUT.k" -a "$BIN/floorwrite --write $OUT" \
+    -b "$KOMPOSE convert --suppress-warnings -f $WORK/default/docker-network/compose.yaml -o $OUT.k/")
+  goal_rows+=("| the bound for the row above, not a goal: the floor writing the same files, finished, from memory / kompose ($(field a_ms "$line") ms / $(field b_ms "$line") ms) | $(field ratio "$line") | | $(awk -v a="$(field ratio_q3 "$line")" -v b="$(field ratio_q1 "$line")" 'BEGIN { printf "%.3f", a - b }') | reference |")
   line=$(pair -a "$SYNCTL render -f $WORK/app1000.yaml --target gke" \
     -b "$KOMPOSE convert --suppress-warnings -f $WORK/compose1000/compose.yaml --stdout")
   check "1000 services, gke to stdout / kompose on the same 1000 to stdout ($(field a_ms "$line") ms / $(field b_ms "$line") ms)" \
