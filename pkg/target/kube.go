@@ -169,26 +169,16 @@ func isControllerName(v string) bool {
 		return false
 	}
 	for label := range strings.SplitSeq(domain, ".") {
-		if label == "" || !isLabelByte(label[0], false) || !isLabelByte(label[len(label)-1], false) {
+		if !topology.IsDNS1123Label(label) {
 			return false
 		}
-		for i := 0; i < len(label); i++ {
-			if !isLabelByte(label[i], true) {
-				return false
-			}
-		}
 	}
-	for i := 0; i < len(path); i++ {
-		if c := path[i]; !isLabelByte(c, false) && !('A' <= c && c <= 'Z') && !strings.ContainsRune("/-._~%!$&'()*+,;=:", rune(c)) {
+	for _, c := range []byte(path) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("/-._~%!$&'()*+,;=:", c) >= 0) {
 			return false
 		}
 	}
 	return true
-}
-
-// isLabelByte is a lowercase letter or digit, or '-' when dash.
-func isLabelByte(c byte, dash bool) bool {
-	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || dash && c == '-'
 }
 
 // kubeFiles writes a Kubernetes bundle's manifests, and its Secret when the

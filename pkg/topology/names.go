@@ -56,9 +56,10 @@ func isLabel(v string, first *byteSet) bool {
 	return v != "" && first[v[0]] && labelByte.all(v) && lowerDigit[v[len(v)-1]]
 }
 
-// isDNS1123Label is a DNS label (RFC 1123): lowercase letters, digits and
-// '-', starting and ending with a letter or digit. No length limit.
-func isDNS1123Label(v string) bool { return isLabel(v, lowerDigit) }
+// IsDNS1123Label reports whether v is a DNS label (RFC 1123), of any
+// length: lowercase letters, digits and '-', starting and ending with a
+// letter or digit.
+func IsDNS1123Label(v string) bool { return isLabel(v, lowerDigit) }
 
 // isDNS1035Label is a DNS-1123 label that starts with a letter (RFC 1035).
 func isDNS1035Label(v string) bool { return isLabel(v, lower) }

@@ -13,7 +13,7 @@ var nameForms = []struct {
 	match func(string) bool
 	re    *regexp.Regexp
 }{
-	{"dns1123Label", isDNS1123Label, regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)},
+	{"dns1123Label", IsDNS1123Label, regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)},
 	{"dns1035Label", isDNS1035Label, regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)},
 	{"envName", isEnvName, regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)},
 	{"urlPath", isURLPath, regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)},

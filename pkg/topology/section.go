@@ -75,7 +75,7 @@ func (s *Section) Done() bool {
 
 // Label checks a DNS-1123 label of at most maxLen characters.
 func (s *Section) Label(field, v string, maxLen int) {
-	s.label(s.field(field), v, maxLen, false)
+	s.label(s.field(field), v, maxLen, dns1123)
 }
 
 // Hostname checks an IP address or DNS name.

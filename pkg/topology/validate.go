@@ -38,7 +38,7 @@ func (a *App) validate() []Problem {
 	if a.Kind != Kind {
 		c.addf("kind", "%q is not supported; use %q", a.Kind, Kind)
 	}
-	c.label("metadata.name", a.Metadata.Name, 40, false)
+	c.label("metadata.name", a.Metadata.Name, 40, dns1123)
 	if !isEnvName(a.Spec.EntryURLName) {
 		c.addf("spec.entryURLName", "%q is not a valid URL name: use letters, digits and '_', not starting with a digit (e.g. APP_URL)", a.Spec.EntryURLName)
 	}
@@ -55,7 +55,7 @@ func (a *App) validate() []Problem {
 	urlNames := map[string]string{}
 	for i, s := range services {
 		p := fmt.Sprintf("spec.services[%d]", i)
-		nameOK := c.ok(func() { c.label(p+".name", s.Name, 30, true) })
+		nameOK := c.ok(func() { c.label(p+".name", s.Name, 30, dns1035) })
 		if j, dup := valid[s.Name]; dup {
 			c.addf(p+".name", "%q is already the name of spec.services[%d]; service names must be unique", s.Name, j)
 		} else if nameOK {
@@ -118,7 +118,7 @@ func (c *checks) secrets(spec AppSpec) {
 	for i, sec := range spec.Secrets {
 		p := fmt.Sprintf("spec.secrets[%d].name", i)
 		switch {
-		case !c.ok(func() { c.label(p, sec.Name, 40, false) }):
+		case !c.ok(func() { c.label(p, sec.Name, 40, dns1123) }):
 		case seen[sec.Name]:
 			c.addf(p, "%q is already declared; declare each secret once", sec.Name)
 		case !used[sec.Name]:
@@ -363,7 +363,7 @@ func (c *checks) service(p string, s ServiceSpec) {
 		switch {
 		case ch.Name == "":
 			c.addf(cp+".name", "required: a short name verify prints for this check")
-		case !isDNS1123Label(ch.Name):
+		case !IsDNS1123Label(ch.Name):
 			c.addf(cp+".name", "%q is not a valid check name: use lowercase letters, digits and '-'", ch.Name)
 		case checkNames[ch.Name]:
 			c.addf(cp+".name", "%q is already the name of another check of this service", ch.Name)
@@ -590,17 +590,24 @@ func (c *checks) dir(field string, v string) {
 	}
 }
 
-// label checks a DNS label of at most maxLen characters, RFC 1035's (a
-// letter first) when letterFirst, else RFC 1123's.
-func (c *checks) label(path, v string, maxLen int, letterFirst bool) {
+// labelForm is the DNS label a name must be.
+type labelForm int
+
+const (
+	dns1123 labelForm = iota // RFC 1123: a lowercase letter or digit first
+	dns1035                  // RFC 1035: a lowercase letter first
+)
+
+// label checks a DNS label of form of at most maxLen characters.
+func (c *checks) label(path, v string, maxLen int, form labelForm) {
 	switch {
 	case v == "":
 		c.addf(path, "required; use lowercase letters, digits and '-'")
 	case len(v) > maxLen:
 		c.addf(path, "%q is %d characters; at most %d are allowed, since synctl derives longer names from it", v, len(v), maxLen)
-	case letterFirst && !isDNS1035Label(v), !isDNS1123Label(v):
+	case form == dns1035 && !isDNS1035Label(v), !IsDNS1123Label(v):
 		first := "a lowercase letter or digit"
-		if letterFirst {
+		if form == dns1035 {
 			first = "a lowercase letter"
 		}
 		c.addf(path, "%q is not a valid name: use lowercase letters, digits and '-', starting with %s and ending with a letter or digit", v, first)
@@ -667,7 +674,7 @@ func (c *checks) hostname(path, v string) {
 func (c *checks) subdomain(path, v string) {
 	ok := v != "" && len(v) <= 253
 	for _, part := range strings.Split(v, ".") {
-		ok = ok && len(part) <= 63 && isDNS1123Label(part)
+		ok = ok && len(part) <= 63 && IsDNS1123Label(part)
 	}
 	if !ok {
 		c.addf(path, "%q is not a valid DNS name: lowercase letters, digits, '-' and '.', each part starting and ending with a letter or digit", v)
