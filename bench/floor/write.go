@@ -45,11 +45,12 @@ func init() {
 			}
 			return os.WriteFile(out, data, mode)
 		})
-		if err != nil {
-			return err
+		if err == nil {
+			err = os.Rename(stage, dir)
 		}
-		if err := os.Rename(stage, dir); err != nil {
-			return fmt.Errorf("%s exists: the bound writes a new directory, as synctl does on its first render", dir)
+		if err != nil {
+			os.RemoveAll(stage)
+			return fmt.Errorf("writing the bundle to %s (a new directory, as on synctl's first render): %w", dir, err)
 		}
 		return nil
 	}
