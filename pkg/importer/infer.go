@@ -27,12 +27,8 @@ type link struct {
 }
 
 var (
-	schemeRe   = regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)
-	userRe     = regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)
-	urlPathRe  = regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)
 	hostPortRe = regexp.MustCompile(`^([A-Za-z0-9_.-]+):([0-9]{1,5})$`)
 	numberRe   = regexp.MustCompile(`^[0-9]{1,5}$`)
-	envNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 )
 
 // environment sorts the environment of s into links, the variables that
@@ -44,7 +40,7 @@ func (c *converter) environment(s *service) {
 	consumed := s.consumed
 	for _, k := range keys {
 		v := env[k]
-		if !envNameRe.MatchString(k) {
+		if !topology.IsEnvName(k) {
 			c.line(s, Refused, "the spec's env names are letters, digits and '_' (not starting with a digit), and the service reads this one; no spec can set it", "environment", k)
 			consumed[k] = true
 			continue
@@ -137,7 +133,7 @@ func (c *converter) linkOf(s *service, k, v string) *link {
 
 func (c *converter) urlLink(s *service, k, v string) *link {
 	u, err := url.Parse(v)
-	if err != nil || !schemeRe.MatchString(u.Scheme) || u.Host == "" || u.Opaque != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+	if err != nil || !topology.IsScheme(u.Scheme) || u.Host == "" || u.Opaque != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
 		return nil
 	}
 	host := strings.ToLower(u.Hostname())
@@ -149,7 +145,7 @@ func (c *converter) urlLink(s *service, k, v string) *link {
 	if to == nil || to == s {
 		return nil
 	}
-	if path != "" && (!urlPathRe.MatchString(path) || strings.Contains(path, "//")) {
+	if path != "" && (!topology.IsURLPath(path) || strings.Contains(path, "//")) {
 		c.line(s, Dropped, fmt.Sprintf("a URL of service %s whose path %s a link cannot spell; kept as a literal, so it will not follow %s to other targets", to.name, path, to.name), "environment", k)
 		return nil
 	}
@@ -169,7 +165,7 @@ func (c *converter) urlLink(s *service, k, v string) *link {
 	if u.User != nil {
 		l.user = u.User.Username()
 		l.password, _ = u.User.Password()
-		if !userRe.MatchString(l.user) {
+		if !topology.IsURLUser(l.user) {
 			c.line(s, Dropped, fmt.Sprintf("a URL of service %s whose user a link cannot spell; kept as a literal", to.name), "environment", k)
 			return nil
 		}

@@ -64,23 +64,25 @@ func IsDNS1123Label(v string) bool { return isLabel(v, lowerDigit) }
 // isDNS1035Label is a DNS-1123 label that starts with a letter (RFC 1035).
 func isDNS1035Label(v string) bool { return isLabel(v, lower) }
 
-// isEnvName is an environment variable name: a letter or '_', then
-// letters, digits and '_'.
-func isEnvName(v string) bool { return v != "" && envFirst[v[0]] && envByte.all(v) }
+// IsEnvName reports whether v is an environment variable name: a letter
+// or '_', then letters, digits and '_'.
+func IsEnvName(v string) bool { return v != "" && envFirst[v[0]] && envByte.all(v) }
 
-// isURLPath is '/' then the unreserved URL characters and '/': nothing that
-// could end an nginx directive, start a comment or leave a YAML scalar.
-func isURLPath(v string) bool { return strings.HasPrefix(v, "/") && pathByte.all(v) }
+// IsURLPath reports whether v is '/' then the unreserved URL characters
+// and '/': nothing that could end an nginx directive, start a comment or
+// leave a YAML scalar.
+func IsURLPath(v string) bool { return strings.HasPrefix(v, "/") && pathByte.all(v) }
 
 // isMethod is an HTTP method token in capitals.
 func isMethod(v string) bool { return upper.all(v) }
 
-// isScheme is a URL scheme: a lowercase letter, then lowercase letters,
-// digits, '+', '.' and '-'.
-func isScheme(v string) bool { return v != "" && lower[v[0]] && schemeByte.all(v) }
+// IsScheme reports whether v is a URL scheme: a lowercase letter, then
+// lowercase letters, digits, '+', '.' and '-'.
+func IsScheme(v string) bool { return v != "" && lower[v[0]] && schemeByte.all(v) }
 
-// isUser is a URL's user: unreserved characters, at least one.
-func isUser(v string) bool { return userByte.all(v) }
+// IsURLUser reports whether v is a URL's user: unreserved characters, at
+// least one.
+func IsURLUser(v string) bool { return userByte.all(v) }
 
 // isImageRef is a container image reference, registry/path[:tag][@digest]:
 // an optional registry host (letters, digits, '.', '-', then an optional

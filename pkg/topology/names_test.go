@@ -15,11 +15,11 @@ var nameForms = []struct {
 }{
 	{"dns1123Label", IsDNS1123Label, regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)},
 	{"dns1035Label", isDNS1035Label, regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)},
-	{"envName", isEnvName, regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)},
-	{"urlPath", isURLPath, regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)},
+	{"envName", IsEnvName, regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)},
+	{"urlPath", IsURLPath, regexp.MustCompile(`^/[A-Za-z0-9._~/-]*$`)},
 	{"method", isMethod, regexp.MustCompile(`^[A-Z]+$`)},
-	{"scheme", isScheme, regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)},
-	{"user", isUser, regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)},
+	{"scheme", IsScheme, regexp.MustCompile(`^[a-z][a-z0-9+.-]*$`)},
+	{"user", IsURLUser, regexp.MustCompile(`^[A-Za-z0-9._~-]+$`)},
 	{"imageRef", isImageRef, regexp.MustCompile(`^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`)},
 }
 

@@ -96,7 +96,7 @@ func (s *Section) Image(field, v string) { s.image(s.field(field), v) }
 func (s *Section) Prefix(field, v string) bool {
 	return s.ok(func() {
 		s.urlPath(s.field(field), v)
-		if strings.Trim(v, "/") == "" && isURLPath(v) {
+		if strings.Trim(v, "/") == "" && IsURLPath(v) {
 			s.Errorf(field, "%q would shadow the frontend, which is served at /; use a prefix such as /api/", v)
 		}
 	})

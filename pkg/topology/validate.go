@@ -39,7 +39,7 @@ func (a *App) validate() []Problem {
 		c.addf("kind", "%q is not supported; use %q", a.Kind, Kind)
 	}
 	c.label("metadata.name", a.Metadata.Name, 40, dns1123)
-	if !isEnvName(a.Spec.EntryURLName) {
+	if !IsEnvName(a.Spec.EntryURLName) {
 		c.addf("spec.entryURLName", "%q is not a valid URL name: use letters, digits and '_', not starting with a digit (e.g. APP_URL)", a.Spec.EntryURLName)
 	}
 
@@ -150,7 +150,7 @@ func (c *checks) service(p string, s ServiceSpec) {
 	}
 	if s.URLName != "" && s.Role != RoleFrontend {
 		c.addf(p+".urlName", "only a frontend has a URL the browser opens; remove urlName")
-	} else if s.URLName != "" && !isEnvName(s.URLName) {
+	} else if s.URLName != "" && !IsEnvName(s.URLName) {
 		c.addf(p+".urlName", "%q is not a valid URL name: use letters, digits and '_', not starting with a digit (e.g. RESULT_URL)", s.URLName)
 	}
 	c.image(p+".image", s.Image)
@@ -222,7 +222,7 @@ func (c *checks) service(p string, s ServiceSpec) {
 		if name == "" {
 			return
 		}
-		if !isEnvName(name) {
+		if !IsEnvName(name) {
 			c.addf(fp, "%q is not a valid environment variable name: use letters, digits and '_', not starting with a digit", name)
 			return
 		}
@@ -282,10 +282,10 @@ func (c *checks) service(p string, s ServiceSpec) {
 	}
 	if st := s.Storage; st != nil {
 		sp := p + ".storage"
-		if st.MountPath == "" || !path.IsAbs(st.MountPath) || path.Clean(st.MountPath) != st.MountPath || st.MountPath == "/" || !isURLPath(st.MountPath) {
+		if st.MountPath == "" || !path.IsAbs(st.MountPath) || path.Clean(st.MountPath) != st.MountPath || st.MountPath == "/" || !IsURLPath(st.MountPath) {
 			c.addf(sp+".mountPath", "%q must be a clean absolute directory other than / (letters, digits, '.', '_', '-', '/')", st.MountPath)
 		}
-		if st.File != "" && (strings.Contains(st.File, "/") || st.File == "." || st.File == ".." || !isURLPath("/"+st.File)) {
+		if st.File != "" && (strings.Contains(st.File, "/") || st.File == "." || st.File == ".." || !IsURLPath("/"+st.File)) {
 			c.addf(sp+".file", "%q must be a plain file or directory name under mountPath", st.File)
 		}
 		env(sp+".env", st.Env, "storage.env")
@@ -566,13 +566,13 @@ func (c *checks) linkForm(lp string, s ServiceSpec, l LinkSpec) {
 	if l.PortEnv != "" && l.Form != FormHost {
 		c.addf(lp+".portEnv", "only form host hands the port over separately; use form host, or remove portEnv")
 	}
-	if l.Scheme != "" && !isScheme(l.Scheme) {
+	if l.Scheme != "" && !IsScheme(l.Scheme) {
 		c.addf(lp+".scheme", "%q is not a URL scheme: a letter, then letters, digits, '+', '-' or '.'", l.Scheme)
 	}
 	if l.Password != "" && l.User == "" {
 		c.addf(lp+".user", "required with password: a url gives a password after its user (scheme://user:password@host)")
 	}
-	if l.User != "" && !isUser(l.User) {
+	if l.User != "" && !IsURLUser(l.User) {
 		c.addf(lp+".user", "%q is not allowed in a url: use letters, digits, '.', '_', '~' and '-'", l.User)
 	}
 	if l.Path != "" {
@@ -585,7 +585,7 @@ func (c *checks) linkForm(lp string, s ServiceSpec, l LinkSpec) {
 
 // dir checks a clean absolute path other than /.
 func (c *checks) dir(field string, v string) {
-	if v == "" || !strings.HasPrefix(v, "/") || path.Clean(v) != v || v == "/" || !isURLPath(v) {
+	if v == "" || !strings.HasPrefix(v, "/") || path.Clean(v) != v || v == "/" || !IsURLPath(v) {
 		c.addf(field, "%q must be a clean absolute path other than / (letters, digits, '.', '_', '-', '/')", v)
 	}
 }
@@ -632,7 +632,7 @@ func (c *checks) port(path string, p int) {
 }
 
 func (c *checks) urlPath(path, v string) {
-	if !isURLPath(v) || strings.Contains(v, "//") || strings.Contains(v, "/../") || strings.HasSuffix(v, "/..") {
+	if !IsURLPath(v) || strings.Contains(v, "//") || strings.Contains(v, "/../") || strings.HasSuffix(v, "/..") {
 		c.addf(path, "%q is not allowed: a URL path starts with '/' and uses only letters, digits, '.', '_', '~', '-' and single '/'", v)
 	}
 }
